@@ -1,0 +1,124 @@
+"""Database setup: Tortoise on SQLite (default) or PostgreSQL, migrations, and raw SQL helpers.
+
+The hot paths run hand-written SQL on Tortoise's own connection (DESIGN.md section 9: the ORM's
+per-call overhead dominates otherwise). SQL is written once, PostgreSQL style (`$1` parameters),
+and translated for SQLite, whose numbered `?1` parameters bind the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from tortoise import BaseDBAsyncClient, Tortoise, connections
+from tortoise.migrations.executor import MigrationExecutor
+
+MODEL_MODULES = [
+    "exchange.ledger.models",
+    "exchange.members.models",
+    "exchange.registry.models",
+]
+APP_LABEL = "exchange"
+_DOLLAR_PARAM = re.compile(r"\$(\d+)")
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """The schema is missing or behind the code: run `exchange migrate`."""
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "migrations": "exchange.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def open_database(database_url: str) -> None:
+    # The global fallback lets request tasks started by uvicorn find the connections
+    # that the lifespan task opened (DESIGN.md section 9).
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+def connection() -> BaseDBAsyncClient:
+    return connections.get("default")
+
+
+def is_postgres(conn: BaseDBAsyncClient) -> bool:
+    return conn.capabilities.dialect == "postgres"
+
+
+@lru_cache(maxsize=512)
+def _for_sqlite(sql: str) -> str:
+    return _DOLLAR_PARAM.sub(r"?\1", sql.replace(" FOR UPDATE", ""))
+
+
+def dialect_sql(conn: BaseDBAsyncClient, sql: str) -> str:
+    """Return `sql` for this connection's dialect (row locks are implicit on SQLite)."""
+    return sql if is_postgres(conn) else _for_sqlite(sql)
+
+
+async def fetch(conn: BaseDBAsyncClient, sql: str, *args: Any) -> list[dict[str, Any]]:
+    return await conn.execute_query_dict(dialect_sql(conn, sql), list(args))
+
+
+async def fetch_one(conn: BaseDBAsyncClient, sql: str, *args: Any) -> dict[str, Any] | None:
+    rows = await fetch(conn, sql, *args)
+    return rows[0] if rows else None
+
+
+async def execute(conn: BaseDBAsyncClient, sql: str, *args: Any) -> int:
+    """Run a statement and return the number of rows it changed."""
+    rowcount, _ = await conn.execute_query(dialect_sql(conn, sql), list(args))
+    return rowcount
+
+
+async def execute_many(conn: BaseDBAsyncClient, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if rows:
+        await conn.execute_many(dialect_sql(conn, sql), [list(row) for row in rows])
+
+
+async def migrate(database_url: str) -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    await open_database(database_url)
+    try:
+        executor = _executor()
+        plan = await executor.plan(None)
+        names = [step.migration.name for step in plan if not step.backward]
+        await executor.migrate(None)
+        return names
+    finally:
+        await close_database()
+
+
+async def pending_migrations() -> list[str]:
+    """Names of migrations not yet applied to the open database."""
+    plan = await _executor().plan(None)
+    return [step.migration.name for step in plan if not step.backward]
+
+
+async def assert_migrated() -> None:
+    missing = await pending_migrations()
+    if missing:
+        raise DatabaseNotMigrated(
+            f"The database is not migrated ({len(missing)} pending: {', '.join(missing)}). "
+            "Run `exchange migrate` first."
+        )
+
+
+def _executor() -> MigrationExecutor:
+    apps = tortoise_config("")["apps"]
+    return MigrationExecutor(connection(), apps)

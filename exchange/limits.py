@@ -1,0 +1,35 @@
+"""Every bound the exchange enforces, in one place. Units and qualifiers come last in names.
+
+Exceeding a limit is a coded error for the caller, never a silent clamp.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Ledger amounts: a bound far above any real purchase, far below 2**63 so sums cannot overflow.
+transfer_points_max: Final = 100_000_000
+purchase_amount_minor_max: Final = 10_000_000_000  # 100 million in a two-decimal currency
+reason_length_max: Final = 200
+order_id_length_max: Final = 64
+idempotency_key_length_max: Final = 128
+
+# Time windows.
+hold_ttl_seconds_min: Final = 1
+hold_ttl_seconds_max: Final = 7 * 24 * 3600
+hold_ttl_seconds_default: Final = 15 * 60
+return_window_days_max: Final = 365
+lot_lifetime_days_max: Final = 10 * 365
+
+# Sweeps work in bounded batches so one run never holds locks for long.
+sweep_batch_size_max: Final = 500
+
+# Retries of serialization and deadlock failures inside the service.
+transaction_attempts_max: Final = 8
+
+# GraphQL request shape.
+query_depth_max: Final = 10
+query_aliases_max: Final = 15
+query_tokens_max: Final = 2_000
+request_body_bytes_max: Final = 64 * 1024
+page_size_max: Final = 100
