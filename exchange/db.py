@@ -61,14 +61,26 @@ def is_postgres(conn: BaseDBAsyncClient) -> bool:
     return conn.capabilities.dialect == "postgres"
 
 
+# The database's own clock in microseconds since the epoch, written `{db_now_us}` in SQL.
+# Hold expiry uses it so that app hosts with skewed clocks agree on when a hold lapses.
+_DB_NOW_US_POSTGRES = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint"
+_DB_NOW_US_SQLITE = "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+
+
+@lru_cache(maxsize=512)
+def _for_postgres(sql: str) -> str:
+    return sql.replace("{db_now_us}", _DB_NOW_US_POSTGRES)
+
+
 @lru_cache(maxsize=512)
 def _for_sqlite(sql: str) -> str:
-    return _DOLLAR_PARAM.sub(r"?\1", sql.replace(" FOR UPDATE", ""))
+    sql = sql.replace("{db_now_us}", _DB_NOW_US_SQLITE).replace(" FOR UPDATE", "")
+    return _DOLLAR_PARAM.sub(r"?\1", sql)
 
 
 def dialect_sql(conn: BaseDBAsyncClient, sql: str) -> str:
     """Return `sql` for this connection's dialect (row locks are implicit on SQLite)."""
-    return sql if is_postgres(conn) else _for_sqlite(sql)
+    return _for_postgres(sql) if is_postgres(conn) else _for_sqlite(sql)
 
 
 async def fetch(conn: BaseDBAsyncClient, sql: str, *args: Any) -> list[dict[str, Any]]:

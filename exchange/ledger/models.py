@@ -140,6 +140,7 @@ class Hold(Model):
     points_refunded = fields.BigIntField(default=0)
     status = fields.CharField(max_length=12)
     authorize_transfer_id = fields.BigIntField()
+    capture_transfer_id = fields.BigIntField(null=True)
     created_at = fields.BigIntField()
     expires_at = fields.BigIntField(db_index=True)
     resolved_at = fields.BigIntField(null=True)

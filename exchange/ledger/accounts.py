@@ -1,0 +1,95 @@
+"""Accounts: every member's four, every partner's two, and the operator's three."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise import BaseDBAsyncClient
+
+from exchange.db import execute_many, fetch, fetch_one
+from exchange.ledger import models as m
+from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.ledger.journal import Journal
+
+
+@dataclass(slots=True)
+class MemberAccounts:
+    """A member's accounts as locked by this transaction; balances are as of the lock."""
+
+    member_id: int
+    available_id: int
+    pending_id: int
+    held_id: int
+    clawback_id: int
+    available: int
+    pending: int
+    held: int
+    clawback: int  # zero or negative: minus the points the member owes
+
+
+async def open_member_accounts(conn: BaseDBAsyncClient, member_id: int, now_us: int) -> None:
+    await _open(conn, member_id, m.MEMBER_KINDS, now_us)
+
+
+async def open_partner_accounts(conn: BaseDBAsyncClient, partner_id: int, now_us: int) -> None:
+    await _open(conn, partner_id, m.PARTNER_KINDS, now_us)
+
+
+async def _open(conn: BaseDBAsyncClient, owner_id: int, kinds: tuple[str, ...], at: int) -> None:
+    await execute_many(
+        conn,
+        "INSERT INTO accounts (kind, owner_id, balance, created_at) VALUES ($1, $2, 0, $3)",
+        [(kind, owner_id, at) for kind in kinds],
+    )
+
+
+async def lock_member(journal: Journal, member_id: int) -> MemberAccounts:
+    """Lock the member's accounts (ascending id, the journal's lock order) and read them."""
+    rows = await fetch(
+        journal.conn,
+        "SELECT id, kind, balance FROM accounts WHERE owner_id = $1 AND kind IN "
+        "('member_available', 'member_pending', 'member_held', 'member_clawback') "
+        "ORDER BY id FOR UPDATE",
+        member_id,
+    )
+    if len(rows) != len(m.MEMBER_KINDS):
+        raise LedgerError(
+            LedgerErrorCode.ACCOUNT_NOT_FOUND, f"member {member_id} has no accounts", "member"
+        )
+    by_kind = {row["kind"]: row for row in rows}
+    journal.note_member_accounts([int(row["id"]) for row in rows])
+    return MemberAccounts(
+        member_id=member_id,
+        available_id=int(by_kind[m.MEMBER_AVAILABLE]["id"]),
+        pending_id=int(by_kind[m.MEMBER_PENDING]["id"]),
+        held_id=int(by_kind[m.MEMBER_HELD]["id"]),
+        clawback_id=int(by_kind[m.MEMBER_CLAWBACK]["id"]),
+        available=int(by_kind[m.MEMBER_AVAILABLE]["balance"]),
+        pending=int(by_kind[m.MEMBER_PENDING]["balance"]),
+        held=int(by_kind[m.MEMBER_HELD]["balance"]),
+        clawback=int(by_kind[m.MEMBER_CLAWBACK]["balance"]),
+    )
+
+
+async def system_account_id(conn: BaseDBAsyncClient, kind: str, owner_id: int) -> int:
+    """Id of a partner or operator account, read without a lock (see journal.py)."""
+    row = await fetch_one(
+        conn, "SELECT id FROM accounts WHERE kind = $1 AND owner_id = $2", kind, owner_id
+    )
+    if row is None:
+        raise LedgerError(
+            LedgerErrorCode.ACCOUNT_NOT_FOUND, f"no {kind} account for {owner_id}", "partner"
+        )
+    return int(row["id"])
+
+
+async def partner_issued_account_id(conn: BaseDBAsyncClient, partner_id: int) -> int:
+    return await system_account_id(conn, m.PARTNER_ISSUED, partner_id)
+
+
+async def partner_redeemed_account_id(conn: BaseDBAsyncClient, partner_id: int) -> int:
+    return await system_account_id(conn, m.PARTNER_REDEEMED, partner_id)
+
+
+async def operator_account_id(conn: BaseDBAsyncClient, kind: str) -> int:
+    return await system_account_id(conn, kind, m.OPERATOR_OWNER_ID)

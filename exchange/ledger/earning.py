@@ -1,0 +1,257 @@
+"""Crediting members: purchase earn, clawback debt paid first, and purchase refunds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from exchange import limits
+from exchange.db import execute, fetch_one
+from exchange.ledger.accounts import MemberAccounts, lock_member, partner_issued_account_id
+from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.ledger.expiry import settle_member_lots
+from exchange.ledger.journal import Journal
+from exchange.ledger.lots import Draw, NewLot, create_lot, draw_lots, take_from_lot
+from exchange.ledger.validation import check_amount_minor, check_points, check_text
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseEarn:
+    member_id: int
+    partner_id: int
+    order_id: str
+    currency: str
+    amount_minor: int
+    points: int
+    occurred_at: int
+    available_at: int  # end of the partner's return window
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class EarnResult:
+    earning_id: int
+    points: int
+    points_to_debt: int
+    points_pending: int
+    points_available: int
+    available_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseRefund:
+    partner_id: int
+    order_id: str
+    currency: str
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    earning_id: int
+    points_reversed: int
+    points_to_debt: int
+    amount_refunded_minor: int
+
+
+def validate_earn(request: PurchaseEarn) -> None:
+    check_text(request.order_id, "orderId", limits.order_id_length_max)
+    check_amount_minor(request.amount_minor, "amount")
+    check_points(request.points, "points", allow_zero=True)
+    if not request.occurred_at <= request.available_at < request.expires_at:
+        raise LedgerError(
+            LedgerErrorCode.INVALID_DATES,
+            "expected occurred_at <= available_at < expires_at",
+            "occurredAt",
+        )
+
+
+async def earn_purchase(journal: Journal, request: PurchaseEarn) -> EarnResult:
+    validate_earn(request)
+    accounts = await lock_member(journal, request.member_id)
+    await settle_member_lots(journal, accounts)
+    issued_id = await partner_issued_account_id(journal.conn, request.partner_id)
+    earning_id = await _insert_earning(journal, request)
+    to_debt, lot_points = await credit_member(
+        journal, accounts, issued_id, request.points, earning_id=earning_id,
+        available_at=request.available_at, expires_at=request.expires_at,
+    )
+    is_pending = request.available_at > journal.now_us
+    return EarnResult(
+        earning_id=earning_id,
+        points=request.points,
+        points_to_debt=to_debt,
+        points_pending=lot_points if is_pending else 0,
+        points_available=0 if is_pending else lot_points,
+        available_at=request.available_at,
+        expires_at=request.expires_at,
+    )
+
+
+async def credit_member(
+    journal: Journal,
+    accounts: MemberAccounts,
+    source_account_id: int,
+    points: int,
+    *,
+    earning_id: int | None,
+    available_at: int,
+    expires_at: int,
+) -> tuple[int, int]:
+    """Credit points: clawback debt first, the rest as a new lot. Return (to debt, to lot)."""
+    to_debt = min(points, -accounts.clawback)
+    if to_debt:
+        await journal.post(
+            "debt_payment", source_account_id, accounts.clawback_id, to_debt, earning_id=earning_id
+        )
+        accounts.clawback += to_debt
+    to_lot = points - to_debt
+    if not to_lot:
+        return to_debt, 0
+    is_pending = available_at > journal.now_us
+    target_id = accounts.pending_id if is_pending else accounts.available_id
+    transfer_id = await journal.post(
+        "earn", source_account_id, target_id, to_lot, earning_id=earning_id
+    )
+    await create_lot(journal, NewLot(
+        member_id=accounts.member_id, issuer_account_id=source_account_id,
+        earn_transfer_id=transfer_id, earning_id=earning_id, points=to_lot,
+        is_pending=is_pending, earned_at=journal.now_us, available_at=available_at,
+        expires_at=expires_at,
+    ))
+    if is_pending:
+        accounts.pending += to_lot
+    else:
+        accounts.available += to_lot
+    return to_debt, to_lot
+
+
+async def _insert_earning(journal: Journal, request: PurchaseEarn) -> int:
+    try:
+        row = await fetch_one(
+            journal.conn,
+            "INSERT INTO earnings (member_id, partner_id, order_id, currency, amount_minor, "
+            "amount_refunded_minor, points, points_reversed, occurred_at, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, 0, $6, 0, $7, $8) RETURNING id",
+            request.member_id, request.partner_id, request.order_id, request.currency,
+            request.amount_minor, request.points, request.occurred_at, journal.now_us,
+        )
+    except IntegrityError:
+        raise LedgerError(
+            LedgerErrorCode.DUPLICATE_ORDER,
+            f"order {request.order_id!r} was already recorded",
+            "orderId",
+        ) from None
+    assert row is not None
+    return int(row["id"])
+
+
+def reversal_target(points: int, amount_minor: int, refunded_minor: int) -> int:
+    """Points reversed in total once `refunded_minor` of `amount_minor` is refunded.
+
+    Computed on the cumulative refund, so partial refunds never add up to more than a full one.
+    """
+    exact = Decimal(points) * Decimal(refunded_minor) / Decimal(amount_minor)
+    return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+async def refund_purchase(journal: Journal, request: PurchaseRefund) -> RefundResult:
+    check_amount_minor(request.amount_minor, "amount")
+    earning, accounts = await _earning_for_update(journal, request)
+    new_refunded = int(earning["amount_refunded_minor"]) + request.amount_minor
+    if new_refunded > int(earning["amount_minor"]):
+        raise LedgerError(
+            LedgerErrorCode.REFUND_EXCEEDS_PURCHASE,
+            "the refunds would exceed the purchase amount",
+            "amount",
+        )
+    target = reversal_target(int(earning["points"]), int(earning["amount_minor"]), new_refunded)
+    to_reverse = target - int(earning["points_reversed"])
+    assert to_reverse >= 0
+    to_debt = await _reverse(journal, accounts, earning, to_reverse) if to_reverse else 0
+    await execute(
+        journal.conn,
+        "UPDATE earnings SET amount_refunded_minor = $1, points_reversed = $2 WHERE id = $3",
+        new_refunded, target, earning["id"],
+    )
+    return RefundResult(int(earning["id"]), to_reverse, to_debt, request.amount_minor)
+
+
+async def _earning_for_update(
+    journal: Journal, request: PurchaseRefund
+) -> tuple[dict[str, Any], MemberAccounts]:
+    sql = "SELECT * FROM earnings WHERE partner_id = $1 AND order_id = $2"
+    found = await fetch_one(journal.conn, sql, request.partner_id, request.order_id)
+    if found is None:
+        raise LedgerError(
+            LedgerErrorCode.PURCHASE_NOT_FOUND, f"no purchase {request.order_id!r}", "orderId"
+        )
+    if found["currency"] != request.currency:
+        raise LedgerError(
+            LedgerErrorCode.CURRENCY_MISMATCH,
+            f"the purchase was in {found['currency']}, not {request.currency}",
+            "currency",
+        )
+    # Earnings change only under their member's lock: take it, then read the row afresh.
+    accounts = await lock_member(journal, int(found["member_id"]))
+    await settle_member_lots(journal, accounts)
+    row = await fetch_one(journal.conn, sql, request.partner_id, request.order_id)
+    assert row is not None
+    return row, accounts
+
+
+async def _reverse(
+    journal: Journal, accounts: MemberAccounts, earning: dict[str, Any], points: int
+) -> int:
+    """Take `points` back to the issuer: from the purchase's own lot, then from the member's
+    available balance, and whatever is left becomes clawback debt. Return the debt added."""
+    issued_id = await partner_issued_account_id(journal.conn, int(earning["partner_id"]))
+    still = points - await _reverse_own_lots(journal, accounts, issued_id, earning, points)
+    from_available = min(still, accounts.available)
+    if from_available:
+        transfer_id = await journal.post(
+            "reversal", accounts.available_id, issued_id, from_available,
+            earning_id=int(earning["id"]),
+        )
+        await draw_lots(journal, accounts.member_id, from_available, transfer_id)
+        accounts.available -= from_available
+        still -= from_available
+    if still:
+        await journal.post(
+            "clawback", accounts.clawback_id, issued_id, still, earning_id=int(earning["id"])
+        )
+        accounts.clawback -= still
+    return still
+
+
+async def _reverse_own_lots(
+    journal: Journal,
+    accounts: MemberAccounts,
+    issued_id: int,
+    earning: dict[str, Any],
+    points: int,
+) -> int:
+    row = await fetch_one(
+        journal.conn,
+        "SELECT id, points_remaining, is_pending, expires_at FROM lots "
+        "WHERE earning_id = $1 AND points_remaining > 0",
+        earning["id"],
+    )
+    if row is None:
+        return 0
+    take = min(points, int(row["points_remaining"]))
+    is_pending = bool(row["is_pending"])
+    source_id = accounts.pending_id if is_pending else accounts.available_id
+    transfer_id = await journal.post(
+        "reversal", source_id, issued_id, take, earning_id=int(earning["id"])
+    )
+    await take_from_lot(journal, Draw(int(row["id"]), take, int(row["expires_at"])), transfer_id)
+    if is_pending:
+        accounts.pending -= take
+    else:
+        accounts.available -= take
+    return take

@@ -1,0 +1,63 @@
+"""Maturity (pending to available) and expiry (available to breakage) of lots."""
+
+from __future__ import annotations
+
+from exchange.db import execute, fetch
+from exchange.ledger import models as m
+from exchange.ledger.accounts import MemberAccounts, operator_account_id
+from exchange.ledger.journal import Journal
+from exchange.ledger.lots import Draw, take_from_lot
+
+
+async def mature_member_lots(journal: Journal, accounts: MemberAccounts) -> int:
+    """Make the member's due pending lots available; return the points moved."""
+    rows = await fetch(
+        journal.conn,
+        "SELECT id, points_remaining, earn_transfer_id FROM lots WHERE member_id = $1 "
+        "AND is_pending = $2 AND available_at <= $3 ORDER BY id",
+        accounts.member_id, True, journal.now_us,
+    )
+    moved = 0
+    for row in rows:
+        remaining = int(row["points_remaining"])
+        if remaining:
+            await journal.post(
+                "maturity", accounts.pending_id, accounts.available_id, remaining,
+                linked_transfer_id=int(row["earn_transfer_id"]),
+            )
+            moved += remaining
+        await execute(journal.conn, "UPDATE lots SET is_pending = $1 WHERE id = $2", False, row["id"])
+    accounts.pending -= moved
+    accounts.available += moved
+    return moved
+
+
+async def expire_member_lots(journal: Journal, accounts: MemberAccounts) -> int:
+    """Move the remainders of the member's expired lots to breakage; return the points."""
+    rows = await fetch(
+        journal.conn,
+        "SELECT id, points_remaining, expires_at, earn_transfer_id FROM lots "
+        "WHERE member_id = $1 AND is_pending = $2 AND points_remaining > 0 AND expires_at <= $3 "
+        "ORDER BY expires_at, id",
+        accounts.member_id, False, journal.now_us,
+    )
+    if not rows:
+        return 0
+    breakage_id = await operator_account_id(journal.conn, m.OPERATOR_BREAKAGE)
+    expired = 0
+    for row in rows:
+        draw = Draw(int(row["id"]), int(row["points_remaining"]), int(row["expires_at"]))
+        transfer_id = await journal.post(
+            "expiry", accounts.available_id, breakage_id, draw.points,
+            linked_transfer_id=int(row["earn_transfer_id"]),
+        )
+        await take_from_lot(journal, draw, transfer_id)
+        expired += draw.points
+    accounts.available -= expired
+    return expired
+
+
+async def settle_member_lots(journal: Journal, accounts: MemberAccounts) -> None:
+    """Bring the member's lots up to the journal's time before their balance is used."""
+    await mature_member_lots(journal, accounts)
+    await expire_member_lots(journal, accounts)

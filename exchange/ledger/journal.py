@@ -1,0 +1,75 @@
+"""The journal of one ledger transaction: posts transfers, then moves balances in lock order.
+
+Lock order, which keeps concurrent transactions free of deadlocks: a transaction first locks the
+member accounts it touches (all four of a member's accounts, members by ascending id, see
+`lock_member`), and updates partner and operator accounts only at the very end, by ascending id,
+in `apply_balances`. Those shared accounts are the hot rows every earn and burn touches, so
+touching them last also holds their locks for the shortest time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tortoise import BaseDBAsyncClient
+
+from exchange import limits
+from exchange.db import execute, fetch_one
+
+
+@dataclass
+class Journal:
+    conn: BaseDBAsyncClient
+    now_us: int
+    caller: str
+    kinds_posted: Counter[str] = field(default_factory=Counter)
+    _deltas: dict[int, int] = field(default_factory=dict)
+    _member_account_ids: set[int] = field(default_factory=set)
+
+    def note_member_accounts(self, account_ids: list[int]) -> None:
+        self._member_account_ids.update(account_ids)
+
+    async def post(
+        self,
+        kind: str,
+        debit_account_id: int,
+        credit_account_id: int,
+        points: int,
+        *,
+        linked_transfer_id: int | None = None,
+        hold_id: int | None = None,
+        earning_id: int | None = None,
+        reason: str = "",
+    ) -> int:
+        """Record one transfer; its balance effect is applied by `apply_balances`."""
+        assert 0 < points <= limits.transfer_points_max, points
+        assert debit_account_id != credit_account_id
+        row = await fetch_one(
+            self.conn,
+            "INSERT INTO transfers (kind, debit_account_id, credit_account_id, points, "
+            "linked_transfer_id, hold_id, earning_id, caller, reason, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            kind, debit_account_id, credit_account_id, points, linked_transfer_id, hold_id,
+            earning_id, self.caller, reason, self.now_us,
+        )
+        assert row is not None
+        self._deltas[debit_account_id] = self._deltas.get(debit_account_id, 0) - points
+        self._deltas[credit_account_id] = self._deltas.get(credit_account_id, 0) + points
+        self.kinds_posted[kind] += 1
+        return int(row["id"])
+
+    async def apply_balances(self) -> None:
+        assert sum(self._deltas.values()) == 0, "a journal must balance"
+        order = sorted(self._deltas, key=lambda a: (a not in self._member_account_ids, a))
+        for account_id in order:
+            delta = self._deltas[account_id]
+            if delta == 0:
+                continue
+            changed = await execute(
+                self.conn,
+                "UPDATE accounts SET balance = balance + $1 WHERE id = $2",
+                delta, account_id,
+            )
+            assert changed == 1, f"account {account_id} vanished"
+        self._deltas.clear()

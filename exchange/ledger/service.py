@@ -1,0 +1,142 @@
+"""The ledger's public writes: each one idempotent, atomic, and retried on contention.
+
+Every write takes the caller (who is asking: `partner:<code>`, `admin:<name>`, `system`) and an
+idempotency key unique per caller. The API layer turns results and LedgerErrors into payloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from exchange import limits
+from exchange.ledger import earning, holds, idempotency
+from exchange.ledger.earning import EarnResult, PurchaseEarn, PurchaseRefund, RefundResult
+from exchange.ledger.holds import HoldResult, RedemptionRefundResult
+from exchange.ledger.journal import Journal
+from exchange.ledger.transaction import run_atomic
+
+R = TypeVar("R")
+
+
+async def _write(
+    operation: str,
+    payload: Any,
+    result_type: type[R],
+    work: Callable[[Journal], Awaitable[R]],
+    *,
+    caller: str,
+    idempotency_key: str,
+    now_us: int | None,
+) -> R:
+    idempotency.check_key(idempotency_key)
+    print_ = idempotency.fingerprint(operation, payload)
+
+    async def once(journal: Journal) -> R:
+        done = await idempotency.claim(journal, idempotency_key, print_, result_type)
+        if done is not None:
+            return done
+        result = await work(journal)
+        await idempotency.store(journal, idempotency_key, result)
+        return result
+
+    return await run_atomic(once, caller=caller, now_us=now_us)
+
+
+async def earn_purchase(
+    request: PurchaseEarn, *, caller: str, idempotency_key: str, now_us: int | None = None
+) -> EarnResult:
+    return await _write(
+        "earn_purchase", request, EarnResult,
+        lambda journal: earning.earn_purchase(journal, request),
+        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
+    )
+
+
+async def refund_purchase(
+    request: PurchaseRefund, *, caller: str, idempotency_key: str, now_us: int | None = None
+) -> RefundResult:
+    return await _write(
+        "refund_purchase", request, RefundResult,
+        lambda journal: earning.refund_purchase(journal, request),
+        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
+    )
+
+
+async def authorize_hold(
+    member_id: int,
+    partner_id: int,
+    points: int,
+    *,
+    ttl_seconds: int = limits.hold_ttl_seconds_default,
+    caller: str,
+    idempotency_key: str,
+    now_us: int | None = None,
+) -> HoldResult:
+    payload = {"member": member_id, "partner": partner_id, "points": points, "ttl": ttl_seconds}
+    return await _write(
+        "authorize_hold", payload, HoldResult,
+        lambda journal: holds.authorize(journal, member_id, partner_id, points, ttl_seconds),
+        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
+    )
+
+
+async def capture_hold(
+    hold_id: int,
+    partner_id: int,
+    points: int | None = None,
+    *,
+    caller: str,
+    idempotency_key: str,
+    now_us: int | None = None,
+) -> HoldResult:
+    payload = {"hold": hold_id, "partner": partner_id, "points": points}
+    return await _write(
+        "capture_hold", payload, HoldResult,
+        lambda journal: holds.capture(journal, hold_id, partner_id, points),
+        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
+    )
+
+
+async def void_hold(
+    hold_id: int, partner_id: int, *, caller: str, idempotency_key: str, now_us: int | None = None
+) -> HoldResult:
+    return await _write(
+        "void_hold", {"hold": hold_id, "partner": partner_id}, HoldResult,
+        lambda journal: holds.void(journal, hold_id, partner_id),
+        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
+    )
+
+
+async def redeem_points(
+    member_id: int,
+    partner_id: int,
+    points: int,
+    *,
+    caller: str,
+    idempotency_key: str,
+    now_us: int | None = None,
+) -> HoldResult:
+    return await _write(
+        "redeem_points", {"member": member_id, "partner": partner_id, "points": points},
+        HoldResult,
+        lambda journal: holds.redeem(journal, member_id, partner_id, points),
+        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
+    )
+
+
+async def refund_redemption(
+    hold_id: int,
+    partner_id: int,
+    points: int,
+    *,
+    caller: str,
+    idempotency_key: str,
+    now_us: int | None = None,
+) -> RedemptionRefundResult:
+    return await _write(
+        "refund_redemption", {"hold": hold_id, "partner": partner_id, "points": points},
+        RedemptionRefundResult,
+        lambda journal: holds.refund_redemption(journal, hold_id, partner_id, points),
+        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
+    )

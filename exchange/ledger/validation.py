@@ -1,0 +1,36 @@
+"""Checks of amounts and counts against exchange/limits.py: a coded error, never a clamp."""
+
+from __future__ import annotations
+
+from exchange import limits
+from exchange.ledger.errors import LedgerError, LedgerErrorCode
+
+
+def check_points(points: int, field: str, *, allow_zero: bool = False) -> None:
+    if isinstance(points, bool) or not isinstance(points, int):
+        raise LedgerError(LedgerErrorCode.INVALID_AMOUNT, "points must be an integer", field)
+    if points < 0 or (points == 0 and not allow_zero):
+        raise LedgerError(LedgerErrorCode.INVALID_AMOUNT, "points must be positive", field)
+    if points > limits.transfer_points_max:
+        raise LedgerError(
+            LedgerErrorCode.LIMIT_EXCEEDED,
+            f"at most {limits.transfer_points_max} points per operation",
+            field,
+        )
+
+
+def check_amount_minor(amount_minor: int, field: str) -> None:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise LedgerError(LedgerErrorCode.INVALID_AMOUNT, "amount must be positive", field)
+    if amount_minor > limits.purchase_amount_minor_max:
+        raise LedgerError(LedgerErrorCode.LIMIT_EXCEEDED, "amount is above the limit", field)
+
+
+def check_text(value: str, field: str, length_max: int) -> None:
+    if not value or len(value) > length_max or not value.isprintable():
+        raise LedgerError(
+            LedgerErrorCode.INVALID_AMOUNT if field != "idempotencyKey"
+            else LedgerErrorCode.INVALID_IDEMPOTENCY_KEY,
+            f"{field} must be 1 to {length_max} printable characters",
+            field,
+        )
