@@ -1,0 +1,85 @@
+"""The Starlette application: POST /graphql, health, readiness and metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from exchange.api.middleware import BodyLimit, RequestContext
+from exchange.api.schema import schema
+from exchange.config import Settings, load_settings
+from exchange.db import assert_migrated, close_database, connection, open_database
+from exchange.db import pending_migrations
+
+logger = logging.getLogger("exchange.app")
+
+
+async def healthz(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(_: Request) -> Response:
+    """Ready when the database answers and has every migration applied."""
+    try:
+        await connection().execute_query("SELECT 1")
+        missing = await pending_migrations()
+    except Exception:
+        logger.exception("readiness check failed")
+        return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, 503)
+    if missing:
+        return JSONResponse({"status": "unavailable", "reason": "migrations pending"}, 503)
+    return JSONResponse({"status": "ready"})
+
+
+def _metrics_registry() -> CollectorRegistry:
+    # With several workers each process counts alone; prometheus-client's multiprocess mode
+    # (PROMETHEUS_MULTIPROC_DIR) adds them up.
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        return REGISTRY
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+async def metrics_endpoint(_: Request) -> Response:
+    return Response(generate_latest(_metrics_registry()), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+    """Build the app; with `manage_database` its lifespan opens (and checks) the database."""
+    settings = settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        await open_database(settings.database_url)
+        try:
+            await assert_migrated()
+            yield
+        finally:
+            await close_database()
+
+    graphql = GraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
+    routes = [
+        # A Route, not a Mount: a Mount would redirect /graphql to /graphql/ (section 9).
+        Route("/graphql", graphql, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
+    middleware = [Middleware(RequestContext), Middleware(BodyLimit)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
