@@ -18,8 +18,13 @@ from strawberry.asgi import GraphQL
 from exchange.api.middleware import BodyLimit, RequestContext
 from exchange.api.schema import schema
 from exchange.config import Settings, load_settings
-from exchange.db import assert_migrated, close_database, connection, open_database
-from exchange.db import pending_migrations
+from exchange.db import (
+    assert_migrated,
+    close_database,
+    connection,
+    open_database,
+    pending_migrations,
+)
 
 logger = logging.getLogger("exchange.app")
 

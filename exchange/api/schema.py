@@ -7,12 +7,15 @@ built per request (as QueryDepthLimiter and MaxAliasesLimiter do) would never hi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
@@ -39,18 +42,22 @@ class Query:
         return ServiceInfo(name="coalition-exchange", version=__version__)
 
 
-def build_schema() -> strawberry.Schema:
+def schema_extensions() -> list[Callable[[], SchemaExtension]]:
+    # Factories, not shared instances: extensions keep per-request state (section 9).
+    return [
+        lambda: AddValidationRules(_LIMIT_RULES),
+        lambda: MaxTokensLimiter(limits.query_tokens_max),
+        lambda: ParserCache(maxsize=_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        lambda: MaskErrors(should_mask_error=should_mask_error),
+    ]
+
+
+def build_schema(query: type = Query) -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query,
+        query=query,
         config=StrawberryConfig(disable_field_suggestions=True),
-        # Factories, not shared instances: extensions keep per-request state (section 9).
-        extensions=[
-            lambda: AddValidationRules(_LIMIT_RULES),
-            lambda: MaxTokensLimiter(limits.query_tokens_max),
-            lambda: ParserCache(maxsize=_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=_CACHE_SIZE),
-            lambda: MaskErrors(should_mask_error=should_mask_error),
-        ],
+        extensions=schema_extensions(),  # type: ignore[arg-type]
     )
 
 

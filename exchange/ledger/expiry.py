@@ -26,7 +26,9 @@ async def mature_member_lots(journal: Journal, accounts: MemberAccounts) -> int:
                 linked_transfer_id=int(row["earn_transfer_id"]),
             )
             moved += remaining
-        await execute(journal.conn, "UPDATE lots SET is_pending = $1 WHERE id = $2", False, row["id"])
+        await execute(
+            journal.conn, "UPDATE lots SET is_pending = $1 WHERE id = $2", False, row["id"]
+        )
     accounts.pending -= moved
     accounts.available += moved
     return moved

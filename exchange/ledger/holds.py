@@ -19,8 +19,13 @@ from exchange.ledger.accounts import MemberAccounts, lock_member, partner_redeem
 from exchange.ledger.errors import LedgerError, LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
-from exchange.ledger.lots import allocations_of, draw_lots, record_allocations, restore_lots
-from exchange.ledger.lots import split_draws
+from exchange.ledger.lots import (
+    allocations_of,
+    draw_lots,
+    record_allocations,
+    restore_lots,
+    split_draws,
+)
 from exchange.ledger.validation import check_points
 
 AUTHORIZED = "authorized"
