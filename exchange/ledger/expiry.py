@@ -61,5 +61,13 @@ async def expire_member_lots(journal: Journal, accounts: MemberAccounts) -> int:
 
 async def settle_member_lots(journal: Journal, accounts: MemberAccounts) -> None:
     """Bring the member's lots up to the journal's time before their balance is used."""
-    await mature_member_lots(journal, accounts)
-    await expire_member_lots(journal, accounts)
+    # One indexed probe first: on the hot path there is usually nothing to mature or expire.
+    due = await fetch(
+        journal.conn,
+        "SELECT id FROM lots WHERE member_id = $1 AND ((is_pending = $2 AND available_at <= $3) "
+        "OR (is_pending = $4 AND points_remaining > 0 AND expires_at <= $3)) LIMIT 1",
+        accounts.member_id, True, journal.now_us, False,
+    )
+    if due:
+        await mature_member_lots(journal, accounts)
+        await expire_member_lots(journal, accounts)
