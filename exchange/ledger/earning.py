@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from exchange import limits
+from exchange.clock import days_to_us
 from exchange.db import execute, fetch_one
 from exchange.ledger.accounts import MemberAccounts, lock_member, partner_issued_account_id
 from exchange.ledger.errors import LedgerError, LedgerErrorCode
@@ -16,6 +18,8 @@ from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.lots import Draw, NewLot, create_lot, draw_lots, take_from_lot
 from exchange.ledger.validation import check_amount_minor, check_points, check_text
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,22 @@ def validate_earn(request: PurchaseEarn) -> None:
             LedgerErrorCode.INVALID_DATES,
             "expected occurred_at <= available_at < expires_at",
             "occurredAt",
+        )
+    if not _CURRENCY.fullmatch(request.currency):
+        raise LedgerError(
+            LedgerErrorCode.INVALID_AMOUNT, "currency must be an ISO 4217 code", "currency"
+        )
+    if request.available_at - request.occurred_at > days_to_us(limits.return_window_days_max):
+        raise LedgerError(
+            LedgerErrorCode.LIMIT_EXCEEDED,
+            f"the return window is at most {limits.return_window_days_max} days",
+            "availableAt",
+        )
+    if request.expires_at - request.occurred_at > days_to_us(limits.lot_lifetime_days_max):
+        raise LedgerError(
+            LedgerErrorCode.LIMIT_EXCEEDED,
+            f"points live at most {limits.lot_lifetime_days_max} days",
+            "expiresAt",
         )
 
 

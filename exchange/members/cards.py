@@ -23,6 +23,7 @@ def luhn_check_digit(digits: str) -> str:
 def is_valid_card_number(card_number: str) -> bool:
     return (
         len(card_number) == CARD_LENGTH
+        and card_number.isascii()
         and card_number.isdigit()
         and luhn_check_digit(card_number[:-1]) == card_number[-1]
     )

@@ -1,0 +1,318 @@
+"""Every CHECK and UNIQUE constraint the models declare, the append-only triggers, migrations.
+
+Each declared constraint has a case below: setup statements that must succeed, then statements
+that violate that constraint (and only it) and must be rejected by the database, naming it.
+A constraint added to a model without a case here fails `test_every_declared_constraint_...`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from tortoise.exceptions import IntegrityError
+from tortoise.migrations.constraints import UniqueConstraint
+from tortoise.models import Model
+
+from exchange.db import (
+    MODEL_MODULES,
+    DatabaseNotMigrated,
+    assert_migrated,
+    close_database,
+    connection,
+    execute,
+    fetch,
+    is_postgres,
+    migrate,
+    open_database,
+)
+from tests.conftest import POSTGRES_URL, _admin, _with_database
+
+MIGRATIONS = ["0001_initial", "0002_constraints", "0003_append_only", "0004_operator_accounts"]
+
+
+@dataclass(frozen=True)
+class Case:
+    setup: tuple[str, ...]
+    violations: tuple[str, ...]
+
+
+def _insert(table: str, **values: object) -> str:
+    literals = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values.values())
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({literals})"
+
+
+def account(**changes: object) -> str:
+    return _insert("accounts", **{"kind": "member_available", "owner_id": 7, "balance": 0,
+                                  "created_at": 0, **changes})
+
+
+def transfer(**changes: object) -> str:
+    return _insert("transfers", **{
+        "kind": "earn", "debit_account_id": 1, "credit_account_id": 2, "points": 5,
+        "caller": "test", "reason": "", "created_at": 0, **changes,
+    })
+
+
+def lot(**changes: object) -> str:
+    return _insert("lots", **{
+        "member_id": 1, "issuer_account_id": 1, "earn_transfer_id": 1, "points": 10,
+        "points_remaining": 10, "is_pending": False, "earned_at": 0, "available_at": 0,
+        "expires_at": 100, **changes,
+    })
+
+
+def allocation(**changes: object) -> str:
+    return _insert("lot_allocations", **{"transfer_id": 1, "lot_id": 1, "points": 5, **changes})
+
+
+def hold(**changes: object) -> str:
+    return _insert("holds", **{
+        "member_id": 1, "partner_id": 1, "points": 10, "points_captured": 0,
+        "points_refunded": 0, "status": "authorized", "authorize_transfer_id": 1,
+        "created_at": 0, "expires_at": 100, **changes,
+    })
+
+
+def earning(**changes: object) -> str:
+    return _insert("earnings", **{
+        "member_id": 1, "partner_id": 1, "order_id": "o-1", "currency": "EUR",
+        "amount_minor": 100, "amount_refunded_minor": 0, "points": 10, "points_reversed": 0,
+        "occurred_at": 0, "created_at": 0, **changes,
+    })
+
+
+def idempotency_key(**changes: object) -> str:
+    return _insert("idempotency_keys", **{
+        "caller": "partner:a", "key": "k", "fingerprint": "f", "created_at": 0, **changes,
+    })
+
+
+def member(**changes: object) -> str:
+    return _insert("members", **{"card_number": "6299000000000000", "created_at": 0, **changes})
+
+
+def partner(**changes: object) -> str:
+    return _insert("partners", **{
+        "code": "grocer", "name": "Grocer", "status": "active", "return_window_days": 14,
+        "settlement_currency": "EUR", "created_at": 0, **changes,
+    })
+
+
+def update(table: str, assignment: str) -> str:
+    return f"UPDATE {table} SET {assignment}"
+
+
+CASES: dict[str, Case] = {
+    "accounts_kind_owner_uniq": Case(
+        (account(),), (account(), account(kind="operator_bonus", owner_id=0, balance=0)),
+    ),
+    "accounts_kind_known": Case((), (account(kind="member_savings"),)),
+    "accounts_balance_not_negative": Case(
+        (account(),),
+        (account(owner_id=8, balance=-1), update("accounts", "balance = -1 WHERE owner_id = 7"),
+         account(kind="partner_redeemed", balance=-1)),
+    ),
+    "accounts_source_not_positive": Case(
+        (),
+        (account(kind="partner_issued", balance=1), account(kind="member_clawback", balance=1),
+         update("accounts", "balance = 1 WHERE kind = 'operator_bonus'")),
+    ),
+    "transfers_points_positive": Case((), (transfer(points=0), transfer(points=-5))),
+    "transfers_distinct_accounts": Case((), (transfer(credit_account_id=1),)),
+    "lots_points_positive": Case((), (lot(points=0, points_remaining=0),)),
+    "lots_remaining_in_range": Case(
+        (lot(),),
+        (lot(points_remaining=-1), lot(points_remaining=11),
+         update("lots", "points_remaining = points + 1")),
+    ),
+    "lots_available_before_expiry": Case(
+        (lot(),), (lot(available_at=100), update("lots", "available_at = expires_at + 1")),
+    ),
+    "lot_allocations_uniq": Case((allocation(),), (allocation(points=3),)),
+    "lot_allocations_points_positive": Case((), (allocation(points=0),)),
+    "holds_points_positive": Case((), (hold(points=0),)),
+    "holds_captured_in_range": Case(
+        (hold(),),
+        (hold(points_captured=11),
+         update("holds", "points_captured = 11, status = 'captured'")),
+    ),
+    "holds_refunded_in_range": Case(
+        (hold(points_captured=5, status="captured"),),
+        (hold(points_refunded=-1), hold(points_captured=5, points_refunded=6),
+         update("holds", "points_refunded = 6")),
+    ),
+    "holds_status_known": Case((hold(),), (hold(status="pending"), update("holds", "status = ''"))),
+    "earnings_order_uniq": Case((earning(),), (earning(member_id=2, amount_minor=50),)),
+    "earnings_amount_positive": Case((), (earning(amount_minor=0), earning(amount_minor=-1))),
+    "earnings_refund_in_range": Case(
+        (earning(),),
+        (earning(order_id="o-2", amount_refunded_minor=-1),
+         earning(order_id="o-3", amount_refunded_minor=101),
+         update("earnings", "amount_refunded_minor = amount_minor + 1")),
+    ),
+    "earnings_reversed_in_range": Case(
+        (earning(),),
+        (earning(order_id="o-2", points=-1), earning(order_id="o-3", points_reversed=-1),
+         earning(order_id="o-4", points_reversed=11),
+         update("earnings", "points_reversed = points + 1")),
+    ),
+    "idempotency_keys_caller_key_uniq": Case(
+        (idempotency_key(), idempotency_key(caller="partner:b")),
+        (idempotency_key(fingerprint="g"),),
+    ),
+    "members_card_uniq": Case((member(),), (member(created_at=5),)),
+    "partners_code_uniq": Case((partner(),), (partner(name="Other"),)),
+    "partners_return_window_range": Case(
+        (partner(),),
+        (partner(code="a1", return_window_days=-1), partner(code="a2", return_window_days=366),
+         update("partners", "return_window_days = 366")),
+    ),
+    "partners_status": Case(
+        (partner(),), (partner(code="a1", status="closed"), update("partners", "status = ''")),
+    ),
+}
+
+
+def declared_constraints() -> dict[str, tuple[str, object]]:
+    """Constraint name -> (table, constraint) for every model of the exchange."""
+    found: dict[str, tuple[str, object]] = {}
+    for module_name in MODEL_MODULES:
+        module = importlib.import_module(module_name)
+        for value in vars(module).values():
+            is_model = isinstance(value, type) and issubclass(value, Model) and value is not Model
+            if is_model and value.__module__ == module_name:
+                for constraint in value._meta.constraints:
+                    assert constraint.name not in found, f"{constraint.name} declared twice"
+                    found[constraint.name] = (value._meta.db_table, constraint)
+    return found
+
+
+DECLARED = declared_constraints()
+
+
+def expected_message(name: str) -> str:
+    """How the backend names the violated constraint in its error."""
+    table, constraint = DECLARED[name]
+    if is_postgres(connection()) or not isinstance(constraint, UniqueConstraint):
+        return name
+    return ", ".join(f"{table}.{field}" for field in constraint.fields)
+
+
+def test_every_declared_constraint_has_a_case() -> None:
+    # given
+    declared = set(DECLARED)
+    # when
+    tested = set(CASES)
+    # then
+    assert tested == declared
+    assert len(declared) >= 24
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+async def test_a_violating_row_is_rejected(db: str, name: str) -> None:
+    # given
+    conn = connection()
+    for statement in CASES[name].setup:
+        await execute(conn, statement)
+    for statement in CASES[name].violations:
+        # when
+        with pytest.raises(IntegrityError) as error:
+            await execute(conn, statement)
+        # then
+        assert expected_message(name) in str(error.value), statement
+
+
+# Append-only tables
+
+
+async def one_row_each() -> None:
+    conn = connection()
+    await execute(conn, transfer())
+    await execute(conn, allocation())
+
+
+@pytest.mark.parametrize("table", ["transfers", "lot_allocations"])
+@pytest.mark.parametrize("statement", ["UPDATE {} SET points = points + 1", "DELETE FROM {}"])
+async def test_append_only_tables_refuse_updates_and_deletes(
+    db: str, table: str, statement: str
+) -> None:
+    # given
+    await one_row_each()
+    before = await fetch(connection(), f"SELECT * FROM {table}")
+    # when
+    with pytest.raises(IntegrityError) as error:
+        await execute(connection(), statement.format(table))
+    # then
+    assert f"{table} is append-only" in str(error.value)
+    assert await fetch(connection(), f"SELECT * FROM {table}") == before
+
+
+@pytest.mark.parametrize("table", ["transfers", "lot_allocations"])
+async def test_append_only_tables_accept_inserts(db: str, table: str) -> None:
+    # given
+    await one_row_each()
+    # when
+    statement = transfer(points=7) if table == "transfers" else allocation(lot_id=2)
+    await execute(connection(), statement)
+    # then
+    assert len(await fetch(connection(), f"SELECT id FROM {table}")) == 2
+
+
+# Migrations
+
+
+@pytest.fixture
+async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A database with no tables at all (not opened)."""
+    if POSTGRES_URL:
+        name = f"exchange_empty_{uuid.uuid4().hex[:12]}"
+        await _admin(f'CREATE DATABASE "{name}"')
+        yield _with_database(POSTGRES_URL, name)
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite://{tmp_path / 'empty.db'}"
+
+
+async def test_an_unmigrated_database_is_refused(empty_database_url: str) -> None:
+    # given
+    await open_database(empty_database_url)
+    try:
+        # when
+        with pytest.raises(DatabaseNotMigrated) as error:
+            await assert_migrated()
+    finally:
+        await close_database()
+    # then
+    assert "Run `exchange migrate`" in str(error.value)
+    assert all(name in str(error.value) for name in MIGRATIONS)
+
+
+async def test_migrate_applies_every_migration_once(empty_database_url: str) -> None:
+    # given
+    applied = await migrate(empty_database_url)
+    # when
+    again = await migrate(empty_database_url)
+    # then
+    assert (applied, again) == (MIGRATIONS, [])
+    await open_database(empty_database_url)
+    try:
+        await assert_migrated()
+        operator = await fetch(connection(), "SELECT kind FROM accounts ORDER BY kind")
+    finally:
+        await close_database()
+    assert [row["kind"] for row in operator] == [
+        "operator_bonus", "operator_breakage", "operator_clawback",
+    ]
+
+
+async def test_the_test_database_is_migrated(db: str) -> None:
+    # when
+    await assert_migrated()
+    # then
+    rows = await fetch(connection(), "SELECT COUNT(*) AS n FROM accounts")
+    assert rows[0]["n"] == 3
