@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -17,9 +16,12 @@ from exchange.ledger.errors import LedgerError, LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.lots import Draw, NewLot, create_lot, draw_lots, take_from_lot
-from exchange.ledger.validation import check_amount_minor, check_points, check_text
-
-_CURRENCY = re.compile(r"[A-Z]{3}")
+from exchange.ledger.validation import (
+    check_amount_minor,
+    check_currency,
+    check_points,
+    check_text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +74,7 @@ def validate_earn(request: PurchaseEarn) -> None:
             "expected occurred_at <= available_at < expires_at",
             "occurredAt",
         )
-    if not _CURRENCY.fullmatch(request.currency):
-        raise LedgerError(
-            LedgerErrorCode.INVALID_AMOUNT, "currency must be an ISO 4217 code", "currency"
-        )
+    check_currency(request.currency)
     if request.available_at - request.occurred_at > days_to_us(limits.return_window_days_max):
         raise LedgerError(
             LedgerErrorCode.LIMIT_EXCEEDED,
@@ -92,6 +91,11 @@ def validate_earn(request: PurchaseEarn) -> None:
 
 async def earn_purchase(journal: Journal, request: PurchaseEarn) -> EarnResult:
     validate_earn(request)
+    if request.expires_at <= journal.now_us:
+        raise LedgerError(
+            LedgerErrorCode.INVALID_DATES, "the points would expire before they are earned",
+            "expiresAt",
+        )
     accounts = await lock_member(journal, request.member_id)
     await settle_member_lots(journal, accounts)
     issued_id = await partner_issued_account_id(journal.conn, request.partner_id)
@@ -181,6 +185,7 @@ def reversal_target(points: int, amount_minor: int, refunded_minor: int) -> int:
 
 async def refund_purchase(journal: Journal, request: PurchaseRefund) -> RefundResult:
     check_amount_minor(request.amount_minor, "amount")
+    check_currency(request.currency)
     earning, accounts = await _earning_for_update(journal, request)
     new_refunded = int(earning["amount_refunded_minor"]) + request.amount_minor
     if new_refunded > int(earning["amount_minor"]):

@@ -29,7 +29,10 @@ def fingerprint(operation: str, payload: Any) -> str:
 
 
 def check_key(key: str) -> None:
-    check_text(key, "idempotencyKey", limits.idempotency_key_length_max)
+    check_text(
+        key, "idempotencyKey", limits.idempotency_key_length_max,
+        LedgerErrorCode.INVALID_IDEMPOTENCY_KEY,
+    )
 
 
 async def claim(journal: Journal, key: str, print_: str, result_type: type[R]) -> R | None:

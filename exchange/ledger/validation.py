@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from exchange import limits
 from exchange.ledger.errors import LedgerError, LedgerErrorCode
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def check_points(points: int, field: str, *, allow_zero: bool = False) -> None:
@@ -26,11 +30,15 @@ def check_amount_minor(amount_minor: int, field: str) -> None:
         raise LedgerError(LedgerErrorCode.LIMIT_EXCEEDED, "amount is above the limit", field)
 
 
-def check_text(value: str, field: str, length_max: int) -> None:
+def check_text(
+    value: str, field: str, length_max: int, code: LedgerErrorCode = LedgerErrorCode.INVALID_INPUT
+) -> None:
     if not value or len(value) > length_max or not value.isprintable():
+        raise LedgerError(code, f"{field} must be 1 to {length_max} printable characters", field)
+
+
+def check_currency(currency: str, field: str = "currency") -> None:
+    if not _CURRENCY.fullmatch(currency):
         raise LedgerError(
-            LedgerErrorCode.INVALID_AMOUNT if field != "idempotencyKey"
-            else LedgerErrorCode.INVALID_IDEMPOTENCY_KEY,
-            f"{field} must be 1 to {length_max} printable characters",
-            field,
+            LedgerErrorCode.INVALID_INPUT, "currency must be an ISO 4217 code such as EUR", field
         )

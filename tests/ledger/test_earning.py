@@ -167,8 +167,8 @@ async def test_the_same_order_id_at_another_partner_is_a_new_order(db: str) -> N
 
 
 INVALID_EARNS = [
-    ({"order_id": ""}, Code.INVALID_AMOUNT, "orderId"),
-    ({"order_id": "x" * (limits.order_id_length_max + 1)}, Code.INVALID_AMOUNT, "orderId"),
+    ({"order_id": ""}, Code.INVALID_INPUT, "orderId"),
+    ({"order_id": "x" * (limits.order_id_length_max + 1)}, Code.INVALID_INPUT, "orderId"),
     ({"amount_minor": 0}, Code.INVALID_AMOUNT, "amount"),
     ({"amount_minor": -100}, Code.INVALID_AMOUNT, "amount"),
     ({"amount_minor": limits.purchase_amount_minor_max + 1}, Code.LIMIT_EXCEEDED, "amount"),
@@ -177,8 +177,10 @@ INVALID_EARNS = [
     ({"points": limits.transfer_points_max + 1}, Code.LIMIT_EXCEEDED, "points"),
     ({"available_at": T0 - 1}, Code.INVALID_DATES, "occurredAt"),
     ({"expires_at": T0}, Code.INVALID_DATES, "occurredAt"),
-    ({"currency": "EURO"}, Code.INVALID_AMOUNT, "currency"),
-    ({"currency": "eur"}, Code.INVALID_AMOUNT, "currency"),
+    ({"currency": "EURO"}, Code.INVALID_INPUT, "currency"),
+    ({"currency": "eur"}, Code.INVALID_INPUT, "currency"),
+    ({"expires_at": T0 - DAY, "available_at": T0 - 2 * DAY, "occurred_at": T0 - 3 * DAY},
+     Code.INVALID_DATES, "expiresAt"),
     (
         {"available_at": T0 + (limits.return_window_days_max + 1) * DAY},
         Code.LIMIT_EXCEEDED, "availableAt",
