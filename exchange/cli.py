@@ -20,7 +20,7 @@ console = Console(stderr=True)
 
 
 def _fail(message: str) -> int:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return 2
 
 

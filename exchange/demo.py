@@ -15,7 +15,7 @@ from exchange.ledger import service, sweeps
 from exchange.ledger.earning import PurchaseEarn, PurchaseRefund
 from exchange.ledger.errors import LedgerError
 from exchange.members.service import MemberRecord, create_member
-from exchange.registry.service import PartnerRecord, create_partner
+from exchange.registry.partners import PartnerRecord, create_partner
 
 DEMO_PARTNERS = (
     ("grocer", "Green Grocer", 14, 1),  # code, name, return window days, points per EUR

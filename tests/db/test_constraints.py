@@ -32,7 +32,10 @@ from exchange.db import (
 )
 from tests.conftest import POSTGRES_URL, _admin, _with_database
 
-MIGRATIONS = ["0001_initial", "0002_constraints", "0003_append_only", "0004_operator_accounts"]
+MIGRATIONS = sorted(
+    path.stem for path in (Path(__file__).resolve().parents[2] / "exchange" / "migrations")
+    .glob("[0-9]*.py")
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,38 @@ def partner(**changes: object) -> str:
     return _insert("partners", **{
         "code": "grocer", "name": "Grocer", "status": "active", "return_window_days": 14,
         "settlement_currency": "EUR", "created_at": 0, **changes,
+    })
+
+
+def rate(**changes: object) -> str:
+    return _insert("partner_rates", **{
+        "partner_id": 1, "purchase_currency": "EUR", "valid_from": 0, "earn_rate": "1",
+        "category_multipliers": "{}", "issue_price": "0.01", "redemption_price": "0.008",
+        "created_at": 0, **changes,
+    })
+
+
+def partner_key(**changes: object) -> str:
+    return _insert("partner_keys", **{
+        "key_id": "grocer/2026-01", "partner_id": 1, "algorithm": "ed25519",
+        "key_material": "AAAA", "status": "active", "created_at": 0, **changes,
+    })
+
+
+def nonce(**changes: object) -> str:
+    return _insert("signature_nonces", **{"key_id": "k", "nonce": "n", "expires_at": 0, **changes})
+
+
+def activity(**changes: object) -> str:
+    return _insert("partner_activities", **{
+        "partner_id": 1, "kind": "review", "points": 10, "daily_count_max": 1, "created_at": 0,
+        **changes,
+    })
+
+
+def link(**changes: object) -> str:
+    return _insert("member_links", **{
+        "member_id": 1, "partner_id": 1, "customer_ref": "c-1", "created_at": 0, **changes,
     })
 
 
@@ -174,6 +209,30 @@ CASES: dict[str, Case] = {
     ),
     "partners_status": Case(
         (partner(),), (partner(code="a1", status="closed"), update("partners", "status = ''")),
+    ),
+    "partner_rates_from_uniq": Case((rate(),), (rate(earn_rate="2"),)),
+    "partner_keys_key_id_uniq": Case((partner_key(),), (partner_key(partner_id=2),)),
+    "partner_keys_algorithm": Case(
+        (partner_key(),),
+        (partner_key(key_id="g/2", algorithm="rsa"), update("partner_keys", "algorithm = 'x'")),
+    ),
+    "partner_keys_status": Case(
+        (partner_key(),),
+        (partner_key(key_id="g/2", status="lost"), update("partner_keys", "status = ''")),
+    ),
+    "signature_nonces_uniq": Case((nonce(), nonce(key_id="k2")), (nonce(expires_at=5),)),
+    "partner_activities_uniq": Case((activity(),), (activity(points=5),)),
+    "partner_activities_points_positive": Case(
+        (activity(),), (activity(kind="quiz", points=0), update("partner_activities", "points = 0")),
+    ),
+    "partner_activities_daily_count_positive": Case(
+        (activity(),), (activity(kind="quiz", daily_count_max=0),),
+    ),
+    "member_links_uniq": Case((link(),), (link(customer_ref="c-2"),)),
+    "member_links_customer_ref_uniq": Case((link(),), (link(member_id=2),)),
+    "members_referral_code_uniq": Case(
+        (member(referral_code="ABCD2345"),),
+        (member(card_number="6299000000000018", referral_code="ABCD2345"),),
     ),
 }
 

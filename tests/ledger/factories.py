@@ -8,7 +8,7 @@ from exchange.clock import days_to_us
 from exchange.ledger import service
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.members.service import MemberRecord, create_member
-from exchange.registry.service import PartnerRecord, create_partner
+from exchange.registry.partners import PartnerRecord, create_partner
 
 T0 = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z in microseconds
 DAY = days_to_us(1)

@@ -28,7 +28,7 @@ from exchange.db import close_database, migrate, open_database
 from exchange.ledger import service
 from exchange.ledger.earning import PurchaseEarn
 from exchange.members.service import create_member
-from exchange.registry.service import create_partner
+from exchange.registry.partners import create_partner
 
 console = Console()
 _sequence = itertools.count()

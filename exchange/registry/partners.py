@@ -1,4 +1,4 @@
-"""Creating and finding partners."""
+"""Partners: creating, finding and listing them."""
 
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ from exchange import limits
 from exchange.clock import now_us
 from exchange.db import connection, fetch, fetch_one
 from exchange.ledger.accounts import open_partner_accounts
+from exchange.registry.errors import RegistryError, RegistryErrorCode
 
 _CODE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-class RegistryError(ValueError):
-    """A partner cannot be created as asked; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +35,20 @@ async def create_partner(
     code: str, name: str, *, return_window_days: int = 14, settlement_currency: str = "EUR"
 ) -> PartnerRecord:
     if not _CODE.match(code):
-        raise RegistryError("code: 2-32 characters, lowercase letters, digits and '-'")
+        raise RegistryError(
+            RegistryErrorCode.INVALID_PARTNER,
+            "code: 2-32 characters, lowercase letters, digits and '-'", "code",
+        )
     if not 0 <= return_window_days <= limits.return_window_days_max:
-        raise RegistryError(f"return window: 0 to {limits.return_window_days_max} days")
+        raise RegistryError(
+            RegistryErrorCode.INVALID_PARTNER,
+            f"return window: 0 to {limits.return_window_days_max} days", "returnWindowDays",
+        )
     if not _CURRENCY.match(settlement_currency):
-        raise RegistryError("settlement currency: an ISO 4217 code such as EUR")
+        raise RegistryError(
+            RegistryErrorCode.INVALID_PARTNER,
+            "settlement currency: an ISO 4217 code such as EUR", "settlementCurrency",
+        )
     created_at = now_us()
     try:
         async with in_transaction("default") as conn:
@@ -56,7 +62,9 @@ async def create_partner(
             assert row is not None
             await open_partner_accounts(conn, int(row["id"]), created_at)
     except IntegrityError:
-        raise RegistryError(f"a partner with code {code!r} exists already") from None
+        raise RegistryError(
+            RegistryErrorCode.PARTNER_EXISTS, f"a partner with code {code!r} exists already", "code"
+        ) from None
     return PartnerRecord(int(row["id"]), code, name, "active", return_window_days,
                          settlement_currency)
 
@@ -64,3 +72,15 @@ async def create_partner(
 async def list_partners() -> list[PartnerRecord]:
     rows = await fetch(connection(), f"SELECT {_COLUMNS} FROM partners ORDER BY code")
     return [PartnerRecord(**row) for row in rows]
+
+
+async def find_partner(code: str) -> PartnerRecord | None:
+    row = await fetch_one(connection(), f"SELECT {_COLUMNS} FROM partners WHERE code = $1", code)
+    return PartnerRecord(**row) if row else None
+
+
+async def get_partner(code: str) -> PartnerRecord:
+    found = await find_partner(code)
+    if found is None:
+        raise RegistryError(RegistryErrorCode.PARTNER_NOT_FOUND, f"no partner {code!r}", "code")
+    return found

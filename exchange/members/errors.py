@@ -1,0 +1,23 @@
+"""Expected member failures, each with a code."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class MemberErrorCode(Enum):
+    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
+    INVALID_CARD_NUMBER = "INVALID_CARD_NUMBER"
+    INVALID_CUSTOMER_REF = "INVALID_CUSTOMER_REF"
+    CUSTOMER_REF_TAKEN = "CUSTOMER_REF_TAKEN"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_BIRTH_DATE = "INVALID_BIRTH_DATE"
+    INVALID_REFERRAL_CODE = "INVALID_REFERRAL_CODE"
+
+
+class MemberError(ValueError):
+    def __init__(self, code: MemberErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field

@@ -1,0 +1,26 @@
+"""Expected registry failures, each with a code."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class RegistryErrorCode(Enum):
+    INVALID_PARTNER = "INVALID_PARTNER"
+    PARTNER_EXISTS = "PARTNER_EXISTS"
+    PARTNER_NOT_FOUND = "PARTNER_NOT_FOUND"
+    INVALID_RATE = "INVALID_RATE"
+    RATE_NOT_FOUND = "RATE_NOT_FOUND"
+    INVALID_KEY = "INVALID_KEY"
+    KEY_EXISTS = "KEY_EXISTS"
+    KEY_NOT_FOUND = "KEY_NOT_FOUND"
+    KEY_REVOKED = "KEY_REVOKED"
+    INVALID_ACTIVITY = "INVALID_ACTIVITY"
+
+
+class RegistryError(ValueError):
+    def __init__(self, code: RegistryErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field

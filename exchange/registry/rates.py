@@ -1,0 +1,105 @@
+"""Partners' dated rates: each row is in force from `valid_from` until the next one.
+
+Earn rate: points per unit of the purchase currency (with optional category multipliers).
+Issue price and redemption price: settlement currency per point, used by settlement.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+
+from exchange.clock import now_us
+from exchange.db import connection, execute, fetch_one
+from exchange.money import MoneyError, minor_unit_digits, parse_decimal
+from exchange.registry.errors import RegistryError, RegistryErrorCode
+
+EARN_RATE_MAX = Decimal(1000)
+MULTIPLIER_MAX = Decimal(100)
+PRICE_MAX = Decimal(1000)
+_DECIMALS_MAX = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    partner_id: int
+    purchase_currency: str
+    valid_from: int
+    earn_rate: Decimal
+    issue_price: Decimal
+    redemption_price: Decimal
+    category_multipliers: dict[str, Decimal] = field(default_factory=dict)
+
+    def multiplier(self, category: str | None) -> Decimal:
+        return self.category_multipliers.get(category or "", Decimal(1))
+
+
+def _check(value: Decimal, name: str, upper: Decimal, *, positive: bool = False) -> None:
+    low_ok = value > 0 if positive else value >= 0
+    exponent = value.as_tuple().exponent
+    if not low_ok or value > upper or not isinstance(exponent, int) or -exponent > _DECIMALS_MAX:
+        raise RegistryError(
+            RegistryErrorCode.INVALID_RATE,
+            f"{name}: 0 to {upper} with at most {_DECIMALS_MAX} decimals",
+            name,
+        )
+
+
+def validate_rate(rate: Rate) -> None:
+    try:
+        minor_unit_digits(rate.purchase_currency)
+    except MoneyError as error:
+        raise RegistryError(RegistryErrorCode.INVALID_RATE, str(error), "currency") from None
+    _check(rate.earn_rate, "earnRate", EARN_RATE_MAX)
+    _check(rate.issue_price, "issuePrice", PRICE_MAX)
+    _check(rate.redemption_price, "redemptionPrice", PRICE_MAX)
+    for category, multiplier in rate.category_multipliers.items():
+        if not category or len(category) > 64:
+            raise RegistryError(RegistryErrorCode.INVALID_RATE, "category: 1 to 64 characters")
+        _check(multiplier, f"multiplier for {category}", MULTIPLIER_MAX, positive=True)
+
+
+async def set_rate(rate: Rate) -> Rate:
+    """Add a rate in force from `rate.valid_from`; rates are never edited, only superseded."""
+    validate_rate(rate)
+    multipliers = {category: str(m) for category, m in sorted(rate.category_multipliers.items())}
+    try:
+        await execute(
+            connection(),
+            "INSERT INTO partner_rates (partner_id, purchase_currency, valid_from, earn_rate, "
+            "category_multipliers, issue_price, redemption_price, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            rate.partner_id, rate.purchase_currency, rate.valid_from, str(rate.earn_rate),
+            json.dumps(multipliers), str(rate.issue_price), str(rate.redemption_price), now_us(),
+        )
+    except IntegrityError:
+        raise RegistryError(
+            RegistryErrorCode.INVALID_RATE, "a rate from that moment exists already", "validFrom"
+        ) from None
+    return rate
+
+
+async def rate_in_force(partner_id: int, purchase_currency: str, at: int) -> Rate | None:
+    row = await fetch_one(
+        connection(),
+        "SELECT * FROM partner_rates WHERE partner_id = $1 AND purchase_currency = $2 "
+        "AND valid_from <= $3 ORDER BY valid_from DESC LIMIT 1",
+        partner_id, purchase_currency, at,
+    )
+    if row is None:
+        return None
+    return Rate(
+        partner_id=int(row["partner_id"]),
+        purchase_currency=row["purchase_currency"],
+        valid_from=int(row["valid_from"]),
+        earn_rate=parse_decimal(row["earn_rate"]),
+        issue_price=parse_decimal(row["issue_price"]),
+        redemption_price=parse_decimal(row["redemption_price"]),
+        category_multipliers={
+            category: parse_decimal(text)
+            for category, text in json.loads(row["category_multipliers"]).items()
+        },
+    )
