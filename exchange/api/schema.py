@@ -24,6 +24,19 @@ from strawberry.schema.config import StrawberryConfig
 
 from exchange import __version__, limits
 from exchange.api.errors import should_mask_error
+from exchange.api.members import resolvers as members
+from exchange.api.members.types import ActivityRecordPayload, Member, MemberEnrollPayload
+from exchange.api.partners import resolvers as partners
+from exchange.api.partners.types import Partner
+from exchange.api.purchases import resolvers as purchases
+from exchange.api.purchases.types import (
+    EarnQuotePayload,
+    PurchaseRecordPayload,
+    PurchaseRefundPayload,
+)
+from exchange.api.redemptions import resolvers as redemptions
+from exchange.api.scalars import SCALAR_MAP
+from exchange.api.redemptions.types import RedemptionPayload, RedemptionRefundPayload
 
 _LIMIT_RULES = [depth_rule(limits.query_depth_max, None), aliases_rule(limits.query_aliases_max)]
 _CACHE_SIZE = 1024
@@ -37,9 +50,58 @@ class ServiceInfo:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The exchange's name and version; needs no credentials.")
+    @strawberry.field(description="The exchange's name and version.")
     def service_info(self) -> ServiceInfo:
         return ServiceInfo(name="coalition-exchange", version=__version__)
+
+    partner: Partner = strawberry.field(
+        resolver=partners.partner, description="The calling partner's own record."
+    )
+    member: Member | None = strawberry.field(
+        resolver=members.member,
+        description="A member linked to the calling partner, by card number; null otherwise.",
+    )
+    earn_quote: EarnQuotePayload = strawberry.field(
+        resolver=purchases.earn_quote,
+        description="What a purchase would earn, computed as purchaseRecord would, unwritten.",
+    )
+
+
+@strawberry.type
+class Mutation:
+    member_enroll: MemberEnrollPayload = strawberry.mutation(
+        resolver=members.member_enroll,
+        description="Enrol a customer (a card is issued) or link a card the customer showed.",
+    )
+    purchase_record: PurchaseRecordPayload = strawberry.mutation(
+        resolver=purchases.purchase_record,
+        description="Record a purchase; the member earns points by the program's rules.",
+    )
+    purchase_refund: PurchaseRefundPayload = strawberry.mutation(
+        resolver=purchases.purchase_refund,
+        description="Refund all or part of a purchase; its points are reversed in proportion.",
+    )
+    activity_record: ActivityRecordPayload = strawberry.mutation(
+        resolver=members.activity_record,
+        description="Award the points of an activity the partner rewards.",
+    )
+    redemption_authorize: RedemptionPayload = strawberry.mutation(
+        resolver=redemptions.redemption_authorize, description="Hold points at checkout."
+    )
+    redemption_capture: RedemptionPayload = strawberry.mutation(
+        resolver=redemptions.redemption_capture,
+        description="Burn all or part of a hold; the rest goes back to the member.",
+    )
+    redemption_void: RedemptionPayload = strawberry.mutation(
+        resolver=redemptions.redemption_void, description="Release a hold."
+    )
+    points_redeem: RedemptionPayload = strawberry.mutation(
+        resolver=redemptions.points_redeem, description="Burn points in one step."
+    )
+    redemption_refund: RedemptionRefundPayload = strawberry.mutation(
+        resolver=redemptions.redemption_refund,
+        description="Give burned points back to the member.",
+    )
 
 
 def schema_extensions() -> list[Callable[[], SchemaExtension]]:
@@ -53,10 +115,11 @@ def schema_extensions() -> list[Callable[[], SchemaExtension]]:
     ]
 
 
-def build_schema(query: type = Query) -> strawberry.Schema:
+def build_schema(query: type = Query, mutation: type | None = Mutation) -> strawberry.Schema:
     return strawberry.Schema(
         query=query,
-        config=StrawberryConfig(disable_field_suggestions=True),
+        mutation=mutation,
+        config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALAR_MAP),
         extensions=schema_extensions(),  # type: ignore[arg-type]
     )
 

@@ -125,12 +125,15 @@ async def credit_member(
     earning_id: int | None,
     available_at: int,
     expires_at: int,
+    kind: str = "earn",
+    reason: str = "",
 ) -> tuple[int, int]:
     """Credit points: clawback debt first, the rest as a new lot. Return (to debt, to lot)."""
     to_debt = min(points, -accounts.clawback)
     if to_debt:
         await journal.post(
-            "debt_payment", source_account_id, accounts.clawback_id, to_debt, earning_id=earning_id
+            "debt_payment", source_account_id,
+            accounts.clawback_id, to_debt, earning_id=earning_id, reason=reason,
         )
         accounts.clawback += to_debt
     to_lot = points - to_debt
@@ -139,7 +142,7 @@ async def credit_member(
     is_pending = available_at > journal.now_us
     target_id = accounts.pending_id if is_pending else accounts.available_id
     transfer_id = await journal.post(
-        "earn", source_account_id, target_id, to_lot, earning_id=earning_id
+        kind, source_account_id, target_id, to_lot, earning_id=earning_id, reason=reason
     )
     await create_lot(journal, NewLot(
         member_id=accounts.member_id, issuer_account_id=source_account_id,

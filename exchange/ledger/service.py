@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from exchange import limits
-from exchange.ledger import earning, holds, idempotency
+from exchange.ledger import awards, earning, holds, idempotency
+from exchange.ledger.awards import Award, AwardResult
 from exchange.ledger.earning import EarnResult, PurchaseEarn, PurchaseRefund, RefundResult
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
@@ -138,5 +139,15 @@ async def refund_redemption(
         "refund_redemption", {"hold": hold_id, "partner": partner_id, "points": points},
         RedemptionRefundResult,
         lambda journal: holds.refund_redemption(journal, hold_id, partner_id, points),
+        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
+    )
+
+
+async def award_points(
+    request: Award, *, caller: str, idempotency_key: str, now_us: int | None = None
+) -> AwardResult:
+    return await _write(
+        "award_points", request, AwardResult,
+        lambda journal: awards.award(journal, request),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
     )

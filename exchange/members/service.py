@@ -214,3 +214,4 @@ async def _member_by_customer_ref(partner_id: int, customer_ref: str) -> MemberR
         partner_id, customer_ref,
     )
     return _record(row) if row else None
+

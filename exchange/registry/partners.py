@@ -84,3 +84,11 @@ async def get_partner(code: str) -> PartnerRecord:
     if found is None:
         raise RegistryError(RegistryErrorCode.PARTNER_NOT_FOUND, f"no partner {code!r}", "code")
     return found
+
+
+async def get_partner_by_id(partner_id: int) -> PartnerRecord:
+    row = await fetch_one(connection(), f"SELECT {_COLUMNS} FROM partners WHERE id = $1",
+                          partner_id)
+    if row is None:
+        raise RegistryError(RegistryErrorCode.PARTNER_NOT_FOUND, f"no partner {partner_id}")
+    return PartnerRecord(**row)

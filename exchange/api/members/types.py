@@ -1,0 +1,78 @@
+"""GraphQL types of members: enrolment, the balances a partner may see, activities."""
+
+from __future__ import annotations
+
+import strawberry
+
+from exchange.api.common import merged_enum, user_error_type
+from exchange.api.scalars import ZonedDateTime
+from exchange.ledger.errors import LedgerErrorCode
+from exchange.members.errors import MemberErrorCode
+from exchange.program.errors import ProgramErrorCode
+
+MemberEnrollErrorCode = merged_enum("MemberEnrollErrorCode", MemberErrorCode)
+MemberEnrollError = user_error_type("MemberEnrollError", MemberEnrollErrorCode)
+ActivityErrorCode = merged_enum(
+    "ActivityErrorCode", LedgerErrorCode, ProgramErrorCode, MemberErrorCode
+)
+ActivityError = user_error_type("ActivityError", ActivityErrorCode)
+
+
+@strawberry.type(description="A member's points: what can be spent now and what is coming.")
+class Balances:
+    available: int
+    pending: int = strawberry.field(description="Earned, waiting for the return window to end.")
+    held: int = strawberry.field(description="Reserved by holds at checkout.")
+    clawback_debt: int = strawberry.field(
+        description="Points owed after refunds of spent points; paid first by future earning."
+    )
+
+
+@strawberry.type(description="The next points to expire.")
+class Expiry:
+    points: int
+    expires_at: ZonedDateTime
+
+
+@strawberry.type(description="A member as a partner linked to them sees them.")
+class Member:
+    card_number: str
+    balances: Balances
+    next_expiry: Expiry | None
+    referral_code: str | None
+
+
+@strawberry.input(description="Enrol a new member (a card is issued) or link an existing card.")
+class MemberEnrollInput:
+    customer_ref: str | None = strawberry.field(
+        default=None, description="The partner's own id for this customer."
+    )
+    card_number: str | None = strawberry.field(
+        default=None, description="The card the customer showed; absent: issue a new card."
+    )
+    email: str | None = None
+    birth_date: str | None = strawberry.field(default=None, description="YYYY-MM-DD")
+    referral_code: str | None = None
+
+
+@strawberry.type
+class MemberEnrollPayload:
+    member: Member | None = None
+    is_new_member: bool | None = None
+    errors: list[MemberEnrollError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A non-purchase action the partner rewards (e.g. review).")
+class ActivityRecordInput:
+    card_number: str
+    kind: str
+    idempotency_key: str
+
+
+@strawberry.type
+class ActivityRecordPayload:
+    points: int | None = None
+    points_available: int | None = None
+    points_to_debt: int | None = None
+    expires_at: ZonedDateTime | None = None
+    errors: list[ActivityError] = strawberry.field(default_factory=list)

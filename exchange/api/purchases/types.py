@@ -1,0 +1,91 @@
+"""GraphQL types of purchases: earning points, quoting, refunding."""
+
+from __future__ import annotations
+
+import strawberry
+
+from exchange.api.common import Money, merged_enum, user_error_type
+from exchange.api.scalars import StrictDecimal, ZonedDateTime
+from exchange.ledger.errors import LedgerErrorCode
+from exchange.members.errors import MemberErrorCode
+from exchange.program.errors import ProgramErrorCode
+
+PurchaseErrorCode = merged_enum(
+    "PurchaseErrorCode", LedgerErrorCode, ProgramErrorCode, MemberErrorCode
+)
+PurchaseError = user_error_type("PurchaseError", PurchaseErrorCode)
+
+
+@strawberry.input(description="One line of a purchase.")
+class PurchaseLineInput:
+    sku: str
+    category: str | None = None
+    quantity: int = 1
+    unit_price: StrictDecimal
+
+
+@strawberry.input(description="A purchase: lines (preferred, for category rules) or a total.")
+class EarnQuoteInput:
+    card_number: str
+    order_id: str
+    occurred_at: ZonedDateTime
+    currency: str
+    lines: list[PurchaseLineInput] | None = None
+    total: StrictDecimal | None = None
+
+
+@strawberry.input(description="A purchase to record; the points follow the program's rules.")
+class PurchaseRecordInput(EarnQuoteInput):
+    idempotency_key: str
+
+
+@strawberry.type(description="What a purchase earns, and why.")
+class EarnQuote:
+    points: int
+    amount: Money
+    pending_until: ZonedDateTime
+    expires_at: ZonedDateTime
+    rules_applied: list[str]
+
+
+@strawberry.type(description="The points a recorded purchase earned.")
+class PurchaseEarning:
+    points: int
+    points_pending: int
+    points_available: int
+    points_to_debt: int = strawberry.field(
+        description="Points that paid off the member's clawback debt first."
+    )
+    amount: Money
+    pending_until: ZonedDateTime
+    expires_at: ZonedDateTime
+    rules_applied: list[str]
+
+
+@strawberry.type
+class EarnQuotePayload:
+    quote: EarnQuote | None = None
+    errors: list[PurchaseError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PurchaseRecordPayload:
+    purchase: PurchaseEarning | None = None
+    errors: list[PurchaseError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Refund all or part of a recorded purchase.")
+class PurchaseRefundInput:
+    order_id: str
+    amount: StrictDecimal
+    currency: str
+    idempotency_key: str
+
+
+@strawberry.type
+class PurchaseRefundPayload:
+    points_reversed: int | None = None
+    points_to_debt: int | None = strawberry.field(
+        default=None, description="Reversed points the member had spent: now owed as debt."
+    )
+    errors: list[PurchaseError] = strawberry.field(default_factory=list)

@@ -1,0 +1,104 @@
+"""Resolvers of redemptions: parse, one domain call, payload."""
+
+from __future__ import annotations
+
+import strawberry
+
+from exchange import limits
+from exchange.api.callers import caller_of
+from exchange.api.common import DomainError, moment, to_user_errors
+from exchange.api.redemptions.types import (
+    PointsRedeemInput,
+    Redemption,
+    RedemptionAuthorizeInput,
+    RedemptionCaptureInput,
+    RedemptionError,
+    RedemptionErrorCode,
+    RedemptionPayload,
+    RedemptionRefundInput,
+    RedemptionRefundPayload,
+    RedemptionStatus,
+    RedemptionVoidInput,
+)
+from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.ledger.holds import HoldResult
+from exchange.program import redemptions
+
+
+def _hold_id(redemption_id: strawberry.ID) -> int:
+    text = str(redemption_id)
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise LedgerError(LedgerErrorCode.HOLD_NOT_FOUND, "no such redemption", "holdId")
+    return int(text)
+
+
+def _errors(error: Exception) -> list:
+    return to_user_errors(error, RedemptionError, RedemptionErrorCode)
+
+
+def _payload(hold: HoldResult) -> RedemptionPayload:
+    return RedemptionPayload(redemption=Redemption(
+        id=strawberry.ID(str(hold.hold_id)), status=RedemptionStatus(hold.status), points=hold.points,
+        points_captured=hold.points_captured, points_released=hold.points_released,
+        expires_at=moment(hold.expires_at),
+    ))
+
+
+async def redemption_authorize(
+    info: strawberry.Info, input: RedemptionAuthorizeInput
+) -> RedemptionPayload:
+    ttl = limits.hold_ttl_seconds_default if input.ttl_seconds is None else input.ttl_seconds
+    try:
+        hold = await redemptions.authorize(
+            caller_of(info), input.card_number, input.points, input.idempotency_key, ttl
+        )
+    except DomainError as error:
+        return RedemptionPayload(errors=_errors(error))
+    return _payload(hold)
+
+
+async def redemption_capture(
+    info: strawberry.Info, input: RedemptionCaptureInput
+) -> RedemptionPayload:
+    try:
+        hold = await redemptions.capture(
+            caller_of(info), _hold_id(input.redemption_id), input.points, input.idempotency_key
+        )
+    except DomainError as error:
+        return RedemptionPayload(errors=_errors(error))
+    return _payload(hold)
+
+
+async def redemption_void(info: strawberry.Info, input: RedemptionVoidInput) -> RedemptionPayload:
+    try:
+        hold = await redemptions.void(
+            caller_of(info), _hold_id(input.redemption_id), input.idempotency_key
+        )
+    except DomainError as error:
+        return RedemptionPayload(errors=_errors(error))
+    return _payload(hold)
+
+
+async def points_redeem(info: strawberry.Info, input: PointsRedeemInput) -> RedemptionPayload:
+    try:
+        hold = await redemptions.redeem(
+            caller_of(info), input.card_number, input.points, input.idempotency_key
+        )
+    except DomainError as error:
+        return RedemptionPayload(errors=_errors(error))
+    return _payload(hold)
+
+
+async def redemption_refund(
+    info: strawberry.Info, input: RedemptionRefundInput
+) -> RedemptionRefundPayload:
+    try:
+        result = await redemptions.refund(
+            caller_of(info), _hold_id(input.redemption_id), input.points, input.idempotency_key
+        )
+    except DomainError as error:
+        return RedemptionRefundPayload(errors=_errors(error))
+    return RedemptionRefundPayload(
+        points_refunded=result.points_refunded,
+        points_refunded_total=result.points_refunded_total,
+    )

@@ -1,0 +1,83 @@
+"""GraphQL types of redemptions: holds at checkout, one-step burns, refunds of burned points."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from exchange.api.common import merged_enum, user_error_type
+from exchange.api.scalars import ZonedDateTime
+from exchange.ledger.errors import LedgerErrorCode
+from exchange.members.errors import MemberErrorCode
+
+RedemptionErrorCode = merged_enum("RedemptionErrorCode", LedgerErrorCode, MemberErrorCode)
+RedemptionError = user_error_type("RedemptionError", RedemptionErrorCode)
+
+
+@strawberry.enum(description="Where a redemption stands.")
+class RedemptionStatus(Enum):
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+
+
+@strawberry.type(description="Points held or burned at the calling partner.")
+class Redemption:
+    id: strawberry.ID
+    status: RedemptionStatus
+    points: int = strawberry.field(description="Points reserved (or burned, for one step).")
+    points_captured: int
+    points_released: int
+    expires_at: ZonedDateTime
+
+
+@strawberry.input(description="Reserve points at checkout.")
+class RedemptionAuthorizeInput:
+    card_number: str
+    points: int
+    ttl_seconds: int | None = strawberry.field(
+        default=None, description="How long the hold lives; 15 minutes when absent."
+    )
+    idempotency_key: str
+
+
+@strawberry.input(description="Burn all (points absent) or part of a hold; the rest is released.")
+class RedemptionCaptureInput:
+    redemption_id: strawberry.ID
+    points: int | None = None
+    idempotency_key: str
+
+
+@strawberry.input(description="Release a hold.")
+class RedemptionVoidInput:
+    redemption_id: strawberry.ID
+    idempotency_key: str
+
+
+@strawberry.input(description="Burn points in one step.")
+class PointsRedeemInput:
+    card_number: str
+    points: int
+    idempotency_key: str
+
+
+@strawberry.input(description="Give burned points back (goods paid with points returned).")
+class RedemptionRefundInput:
+    redemption_id: strawberry.ID
+    points: int
+    idempotency_key: str
+
+
+@strawberry.type
+class RedemptionPayload:
+    redemption: Redemption | None = None
+    errors: list[RedemptionError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RedemptionRefundPayload:
+    points_refunded: int | None = None
+    points_refunded_total: int | None = None
+    errors: list[RedemptionError] = strawberry.field(default_factory=list)

@@ -1,0 +1,22 @@
+"""Expected program failures, each with a code."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ProgramErrorCode(Enum):
+    NO_RATE = "NO_RATE"
+    INVALID_PURCHASE = "INVALID_PURCHASE"
+    PURCHASE_TOO_OLD = "PURCHASE_TOO_OLD"
+    PURCHASE_IN_FUTURE = "PURCHASE_IN_FUTURE"
+    UNKNOWN_ACTIVITY = "UNKNOWN_ACTIVITY"
+    ACTIVITY_LIMIT_REACHED = "ACTIVITY_LIMIT_REACHED"
+
+
+class ProgramError(ValueError):
+    def __init__(self, code: ProgramErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
