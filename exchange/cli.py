@@ -1,4 +1,4 @@
-"""The `exchange` command: serve, migrate, demo, sweep, schema."""
+"""The `exchange` command: serve, migrate, demo, sweep, schema, partner."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from exchange import partner_cli
 from exchange.config import ConfigError, Settings, load_settings
 
 console = Console(stderr=True)
@@ -189,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="mature pending points, expire lots and lapsed holds")
     sweep.add_argument("--now", help="ISO 8601 time with zone to sweep as of (default: now)")
     sweep.set_defaults(run=cmd_sweep)
+    partner_cli.add_parsers(sub)
     return parser
 
 
