@@ -123,16 +123,17 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         database_url=f"sqlite://{path}", public_url=f"http://{args.host}:{args.port}",
         log_level=settings.log_level, log_json=settings.log_json,
     )
-    asyncio.run(_seed_demo(demo_settings))
+    coalition = asyncio.run(_seed_demo(demo_settings, Path(args.keys)))
+    key_id, key_file = coalition.key_files["grocer"]
+    _print_try_it(demo_settings.public_url, key_id, key_file)
     if args.no_serve:
         return 0
     os.environ["EXCHANGE_DATABASE_URL"] = demo_settings.database_url
     os.environ["EXCHANGE_PUBLIC_URL"] = demo_settings.public_url
-    _print_try_it(demo_settings.public_url)
     return _serve(demo_settings, args.host, args.port, 1)
 
 
-async def _seed_demo(settings: Settings) -> None:
+async def _seed_demo(settings: Settings, key_directory: Path):  # type: ignore[no-untyped-def]
     from exchange import demo
     from exchange.db import close_database, migrate, open_database
     from exchange.ledger.balances import member_balances
@@ -142,7 +143,9 @@ async def _seed_demo(settings: Settings) -> None:
     try:
         with Progress(console=console) as progress:
             task = progress.add_task("seeding the demo coalition", total=demo.HISTORY_DAYS)
-            coalition = await demo.seed_demo(on_step=lambda: progress.advance(task))
+            coalition = await demo.seed_demo(
+                key_directory, on_step=lambda: progress.advance(task)
+            )
         table = Table("card", "available", "pending", "held", "debt", title="Demo members")
         for member in coalition.members:
             b = await member_balances(member.id)
@@ -154,21 +157,24 @@ async def _seed_demo(settings: Settings) -> None:
             f"({', '.join(p.code for p in coalition.partners)}), "
             f"{coalition.purchases} purchases, {coalition.redemptions} redemptions."
         )
+        return coalition
     finally:
         await close_database()
 
 
-def _print_try_it(url: str) -> None:
+def _print_try_it(url: str, key_id: str, key_file: Path) -> None:
     console.print(f"""
-[bold]The demo exchange is starting on {url}[/]
-Try:
+[bold]The demo exchange serves {url}[/]
+A signed partner call (the grocer's key is in {key_file}, readable by you only):
+  python -m partners.example --url {url} --key-id {key_id} --key-file {key_file}
+Unsigned endpoints:
   curl {url}/healthz
   curl {url}/readyz
-  curl -s {url}/graphql -H 'content-type: application/json' \\
-       -d '{{"query": "{{ serviceInfo {{ name version }} }}"}}'
   curl -s {url}/metrics | grep exchange_ledger_transfers_total
-Stop it with Ctrl-C.
-""")
+An unsigned GraphQL call is refused with 401 (SIGNATURE_MISSING):
+  curl -s {url}/graphql -H 'content-type: application/json' -d '{{"query": "{{ partner {{ code }} }}"}}'
+Stop the server with Ctrl-C.
+""", soft_wrap=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", default="exchange-demo.db", help="SQLite file (recreated)")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--keys", default="exchange-demo-keys",
+                      help="directory for the demo partners' private keys (recreated)")
     demo.add_argument("--no-serve", action="store_true", help="seed only, do not serve")
     demo.set_defaults(run=cmd_demo)
     sweep = sub.add_parser("sweep", help="mature pending points, expire lots and lapsed holds")

@@ -9,13 +9,19 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 
 from exchange.clock import days_to_us, now_us
 from exchange.ledger import service, sweeps
 from exchange.ledger.earning import PurchaseEarn, PurchaseRefund
 from exchange.ledger.errors import LedgerError
-from exchange.members.service import MemberRecord, create_member
+from exchange.members.service import Enrolment, MemberRecord, enrol
+from exchange.partner_cli import write_new_private_key
+from exchange.registry.activities import Activity, set_activity
+from exchange.registry.keys import add_key, default_key_id
 from exchange.registry.partners import PartnerRecord, create_partner
+from exchange.registry.rates import Rate, set_rate
 
 DEMO_PARTNERS = (
     ("grocer", "Green Grocer", 14, 1),  # code, name, return window days, points per EUR
@@ -23,6 +29,8 @@ DEMO_PARTNERS = (
     ("air", "Blue Air", 30, 5),
     ("books", "Book Nook", 14, 3),
 )
+ISSUE_PRICE = Decimal("0.010")  # EUR a partner pays per point it issues
+REDEMPTION_PRICE = Decimal("0.008")  # EUR the exchange pays per point burned at a partner
 MEMBER_COUNT = 12
 HISTORY_DAYS = 120
 LOT_LIFETIME_DAYS = 730
@@ -34,16 +42,18 @@ class DemoCoalition:
     members: list[MemberRecord]
     purchases: int
     redemptions: int
+    key_files: dict[str, tuple[str, Path]]  # partner code -> (key id, private key file)
 
 
-async def seed_demo(seed: int = 7, on_step: Callable[[], None] | None = None) -> DemoCoalition:
+async def seed_demo(
+    key_directory: Path, seed: int = 7, on_step: Callable[[], None] | None = None
+) -> DemoCoalition:
     rng = random.Random(seed)
-    partners = [
-        await create_partner(code, name, return_window_days=window)
-        for code, name, window, _ in DEMO_PARTNERS
-    ]
-    members = [await create_member() for _ in range(MEMBER_COUNT)]
     start = now_us() - days_to_us(HISTORY_DAYS)
+    partners = [await _partner(code, name, window, rate, start)
+                for code, name, window, rate in DEMO_PARTNERS]
+    key_files = {p.code: await _key(p, key_directory) for p in partners}
+    members = [await _member(rng, partners) for _ in range(MEMBER_COUNT)]
     purchases = redemptions = 0
     for day in range(HISTORY_DAYS):
         at = start + days_to_us(day)
@@ -55,7 +65,37 @@ async def seed_demo(seed: int = 7, on_step: Callable[[], None] | None = None) ->
         if on_step:
             on_step()
     await sweeps.run_sweeps(now_us())  # bring the history up to today
-    return DemoCoalition(partners, members, purchases, redemptions)
+    return DemoCoalition(partners, members, purchases, redemptions, key_files)
+
+
+async def _partner(code: str, name: str, window: int, rate: int, since: int) -> PartnerRecord:
+    partner = await create_partner(code, name, return_window_days=window)
+    await set_rate(Rate(
+        partner_id=partner.id, purchase_currency="EUR", valid_from=since,
+        earn_rate=Decimal(rate), issue_price=ISSUE_PRICE, redemption_price=REDEMPTION_PRICE,
+        category_multipliers={"fresh": Decimal(2)} if code == "grocer" else {},
+    ))
+    await set_activity(Activity(partner.id, "review", 25, 1))
+    return partner
+
+
+async def _key(partner: PartnerRecord, directory: Path) -> tuple[str, Path]:
+    """A signing key pair per demo partner; the private key lands in `directory`."""
+    directory.mkdir(mode=0o700, exist_ok=True)
+    path = directory / f"{partner.code}.pem"
+    path.unlink(missing_ok=True)
+    public = write_new_private_key(path)
+    key = await add_key(partner.id, default_key_id(partner.code), "ed25519", public)
+    return key.key_id, path
+
+
+async def _member(rng: random.Random, partners: list[PartnerRecord]) -> MemberRecord:
+    """A member enrolled at one partner who has shown the card at all the others."""
+    first, *others = rng.sample(partners, k=len(partners))
+    enrolled = await enrol(Enrolment(partner_id=first.id, customer_ref=f"demo-{rng.random()}"))
+    for partner in others:
+        await enrol(Enrolment(partner_id=partner.id, card_number=enrolled.member.card_number))
+    return enrolled.member
 
 
 async def _purchase(
