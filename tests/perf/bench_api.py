@@ -73,7 +73,8 @@ async def _seed(url: str) -> tuple[str, object, list[str]]:
         partner = await create_partner("bench", "Bench", return_window_days=14)
         await set_rate(Rate(partner.id, "EUR", 0, Decimal(1), Decimal("0.01"), Decimal("0.008")))
         private = generate_private_key()
-        key = await add_key(partner.id, "bench/k1", "ed25519", public_key_bytes(private.public_key()))
+        public = public_key_bytes(private.public_key())
+        key = await add_key(partner.id, "bench/k1", "ed25519", public)
         cards = [
             (await enrol(Enrolment(partner_id=partner.id, customer_ref=f"c{i}"))).member.card_number
             for i in range(MEMBERS)
