@@ -87,18 +87,21 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     from exchange.clock import now_us, to_us
 
     at = to_us(datetime.fromisoformat(args.now)) if args.now else now_us()
-    report = asyncio.run(_sweep(settings, at))
+    report, pruned = asyncio.run(_sweep(settings, at))
     table = Table("sweep", "result")
     table.add_row("points matured (pending to available)", str(report.points_matured))
     table.add_row("points expired (to breakage)", str(report.points_expired))
     table.add_row("holds expired (released)", str(report.holds_expired))
+    table.add_row("signature nonces forgotten", str(pruned))
     console.print(table)
     return 0
 
 
 async def _sweep(settings: Settings, at: int):  # type: ignore[no-untyped-def]
+    from exchange.clock import now_us
     from exchange.db import assert_migrated, close_database, open_database
     from exchange.ledger import sweeps
+    from exchange.registry.nonces import prune_nonces
 
     await open_database(settings.database_url)
     try:
@@ -110,7 +113,9 @@ async def _sweep(settings: Settings, at: int):  # type: ignore[no-untyped-def]
             expired = await sweeps.expire_lots(at, lambda: progress.advance(task))
             progress.update(task, description="releasing lapsed holds")
             holds = await sweeps.expire_holds(lambda: progress.advance(task))
-        return sweeps.SweepReport(matured, expired, holds)
+        # Nonces outlive their signatures by design; past that they only take space.
+        pruned = await prune_nonces(now_us())
+        return sweeps.SweepReport(matured, expired, holds), pruned
     finally:
         await close_database()
 

@@ -61,3 +61,4 @@ def test_migrate_then_sweep(tmp_path: Path, runs: int) -> None:
         sweep = run_cli("sweep", "--now", "2027-01-01T00:00:00+00:00", env=env)
         assert sweep.returncode == 0, sweep.stderr
         assert "points matured" in sweep.stderr
+        assert "signature nonces forgotten" in sweep.stderr
