@@ -177,7 +177,8 @@ Unsigned endpoints:
   curl {url}/readyz
   curl -s {url}/metrics | grep exchange_ledger_transfers_total
 An unsigned GraphQL call is refused with 401 (SIGNATURE_MISSING):
-  curl -s {url}/graphql -H 'content-type: application/json' -d '{{"query": "{{ partner {{ code }} }}"}}'
+  curl -s {url}/graphql -H 'content-type: application/json' \\
+       -d '{{"query": "{{ partner {{ code }} }}"}}'
 Stop the server with Ctrl-C.
 """, soft_wrap=True)
 

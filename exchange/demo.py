@@ -81,12 +81,16 @@ async def _partner(code: str, name: str, window: int, rate: int, since: int) -> 
 
 async def _key(partner: PartnerRecord, directory: Path) -> tuple[str, Path]:
     """A signing key pair per demo partner; the private key lands in `directory`."""
-    directory.mkdir(mode=0o700, exist_ok=True)
-    path = directory / f"{partner.code}.pem"
-    path.unlink(missing_ok=True)
-    public = write_new_private_key(path)
+    path, public = _new_key_file(directory, partner.code)
     key = await add_key(partner.id, default_key_id(partner.code), "ed25519", public)
     return key.key_id, path
+
+
+def _new_key_file(directory: Path, code: str) -> tuple[Path, bytes]:
+    directory.mkdir(mode=0o700, exist_ok=True)
+    path = directory / f"{code}.pem"
+    path.unlink(missing_ok=True)  # the demo's keys are recreated with its database
+    return path, write_new_private_key(path)
 
 
 async def _member(rng: random.Random, partners: list[PartnerRecord]) -> MemberRecord:

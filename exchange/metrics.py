@@ -13,6 +13,10 @@ TRANSACTION_RETRIES = Counter(
     "exchange_ledger_transaction_retries_total",
     "Ledger transactions retried after a serialization or deadlock failure",
 )
+SIGNATURE_REJECTIONS = Counter(
+    "exchange_signature_rejections_total", "Partner requests refused at the signature check",
+    ["code"],
+)
 HTTP_REQUESTS = Counter(
     "exchange_http_requests_total", "HTTP requests served", ["method", "route", "status"]
 )

@@ -28,10 +28,20 @@ def to_minor(amount: Decimal, currency: str) -> int:
     """Exact minor units of `amount`; more decimals than the currency has is an error."""
     if not amount.is_finite():
         raise MoneyError("an amount must be a finite number")
-    scaled = amount.scaleb(minor_unit_digits(currency))
-    if scaled != scaled.to_integral_value():
-        raise MoneyError(f"{currency} amounts have at most {minor_unit_digits(currency)} decimals")
-    return int(scaled)
+    digits = minor_unit_digits(currency)
+    # Integer arithmetic on the exact digits: Decimal arithmetic (scaleb, quantize) rounds to
+    # the context's 28 significant digits, which would drop decimals silently.
+    sign, coefficient_digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)
+    coefficient = int("".join(map(str, coefficient_digits)))
+    shift = exponent + digits
+    if shift >= 0:
+        minor = coefficient * 10**shift
+    else:
+        minor, rest = divmod(coefficient, 10**-shift)
+        if rest:
+            raise MoneyError(f"{currency} amounts have at most {digits} decimals")
+    return -minor if sign else minor
 
 
 def from_minor(amount_minor: int, currency: str) -> Decimal:

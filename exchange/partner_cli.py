@@ -41,8 +41,9 @@ def _moment(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError("expected an ISO 8601 date or time") from None
     if moment.tzinfo is None:
-        from exchange.config import load_settings
         from zoneinfo import ZoneInfo
+
+        from exchange.config import load_settings
 
         moment = moment.replace(tzinfo=ZoneInfo(load_settings().program_timezone))
     return moment

@@ -13,10 +13,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from exchange.api.context import PARTNER_SCOPE_KEY, ExchangeContext
 from exchange.api.middleware import BodyLimit, RequestContext
 from exchange.api.schema import schema
+from exchange.api.signatures import SignedRequests
 from exchange.config import Settings, load_settings
 from exchange.db import (
     assert_migrated,
@@ -62,6 +65,17 @@ async def metrics_endpoint(_: Request) -> Response:
     return Response(generate_latest(_metrics_registry()), media_type=CONTENT_TYPE_LATEST)
 
 
+class ExchangeGraphQL(GraphQL):
+    """Strawberry's ASGI app, giving resolvers an ExchangeContext."""
+
+    async def get_context(  # type: ignore[override]
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> ExchangeContext:
+        assert isinstance(request, Request) and isinstance(response, Response), "HTTP only"
+        # Set by SignedRequests from the verified key; the request body never names the partner.
+        return ExchangeContext(request, response, request.scope.get(PARTNER_SCOPE_KEY))
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """Build the app; with `manage_database` its lifespan opens (and checks) the database."""
     settings = settings or load_settings()
@@ -78,10 +92,12 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         finally:
             await close_database()
 
-    graphql = GraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
+    graphql = ExchangeGraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
     routes = [
         # A Route, not a Mount: a Mount would redirect /graphql to /graphql/ (section 9).
-        Route("/graphql", graphql, methods=["POST"]),
+        # Signatures wrap this route alone: health and metrics stay open to probes. The app-wide
+        # BodyLimit runs first, so an oversize body is refused before it is read.
+        Route("/graphql", SignedRequests(graphql, settings), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),

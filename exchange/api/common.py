@@ -17,7 +17,10 @@ from exchange.program.errors import ProgramError
 from exchange.registry.errors import RegistryError
 
 DomainError = (LedgerError, MemberError, ProgramError, RegistryError)
-_CAMEL = {"member": "cardNumber", "partner": "partner", "holdId": "redemptionId"}
+# Ledger field names as the API's inputs name them.
+_CAMEL = {
+    "member": "cardNumber", "partner": "partner", "holdId": "redemptionId", "activity": "kind",
+}
 
 
 def merged_enum(name: str, *sources: type[Enum]) -> Any:

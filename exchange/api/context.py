@@ -24,9 +24,9 @@ class PartnerIdentity:
 
 @dataclass(frozen=True, slots=True)
 class ExchangeContext:
-    request: Request
-    response: Response
-    partner: PartnerIdentity | None
+    request: Request | None = None
+    response: Response | None = None
+    partner: PartnerIdentity | None = None
 
 
 def require_partner(info: Any) -> PartnerIdentity:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from graphql import GraphQLError
+from starlette.types import Send
 
 logger = logging.getLogger("exchange.api")
 
@@ -24,3 +26,12 @@ def should_mask_error(error: GraphQLError) -> bool:
         return False
     logger.error("unexpected error in %s", error.path, exc_info=original)
     return True
+
+
+async def send_error(send: Send, status: int, code: str, message: str) -> None:
+    """Answer from ASGI middleware with a GraphQL-shaped error, before any resolver runs."""
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+    ]})
+    await send({"type": "http.response.body", "body": body})

@@ -6,7 +6,6 @@ body before the application reads it.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -15,6 +14,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from exchange import limits, metrics
+from exchange.api.errors import send_error
 from exchange.logs import request_id
 
 logger = logging.getLogger("exchange.access")
@@ -97,11 +97,5 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"errors": [{
-            "message": f"The request body is over {self.body_bytes_max} bytes.",
-            "extensions": {"code": "REQUEST_TOO_LARGE"},
-        }]}).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        ]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 413, "REQUEST_TOO_LARGE",
+                         f"The request body is over {self.body_bytes_max} bytes.")

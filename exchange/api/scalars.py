@@ -8,26 +8,36 @@ from decimal import Decimal
 from typing import NewType
 
 import strawberry
+from graphql import GraphQLError
 
 _DECIMAL = re.compile(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,12})?$")
+
+
+# Refusals are GraphQLErrors, not ValueErrors: graphql-core keeps a ValueError raised while
+# validating a literal (`total: 12.5` in the query) as the original error, and MaskErrors would
+# then hide the client's mistake as "Unexpected error." and log it as a server fault.
 
 
 def _parse_decimal(value: object) -> Decimal:
     # Only a JSON string: a JSON number has already been through a float somewhere.
     if not isinstance(value, str) or not _DECIMAL.match(value):
-        raise ValueError("a Decimal is a string such as \"12.34\" (no exponent, NaN or Infinity)")
+        raise GraphQLError(
+            "a Decimal is a string such as \"12.34\" (no exponent, NaN or Infinity)"
+        )
     return Decimal(value)
 
 
 def _parse_datetime(value: object) -> datetime:
     if not isinstance(value, str):
-        raise ValueError("a DateTime is an ISO 8601 string")
+        raise GraphQLError("a DateTime is an ISO 8601 string")
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError("a DateTime is an ISO 8601 string such as 2026-11-23T10:00:00Z") from None
+        raise GraphQLError(
+            "a DateTime is an ISO 8601 string such as 2026-11-23T10:00:00Z"
+        ) from None
     if moment.tzinfo is None:
-        raise ValueError("a DateTime must carry a time zone (Z or +hh:mm)")
+        raise GraphQLError("a DateTime must carry a time zone (Z or +hh:mm)")
     return moment
 
 

@@ -35,8 +35,8 @@ from exchange.api.purchases.types import (
     PurchaseRefundPayload,
 )
 from exchange.api.redemptions import resolvers as redemptions
-from exchange.api.scalars import SCALAR_MAP
 from exchange.api.redemptions.types import RedemptionPayload, RedemptionRefundPayload
+from exchange.api.scalars import SCALAR_MAP
 
 _LIMIT_RULES = [depth_rule(limits.query_depth_max, None), aliases_rule(limits.query_aliases_max)]
 _CACHE_SIZE = 1024

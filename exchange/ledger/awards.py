@@ -43,11 +43,13 @@ async def award(journal: Journal, request: Award) -> AwardResult:
     await settle_member_lots(journal, accounts)
     issued_id = await partner_issued_account_id(journal.conn, request.partner_id)
     day_start = journal.now_us - journal.now_us % DAY_US  # the UTC day
+    # One award posts a debt payment, a lot transfer, or both (the lot's linked to the payment):
+    # count payments, and lot transfers that are not the rest of a payment's award.
     done = await fetch_one(
         journal.conn,
-        "SELECT COUNT(*) AS n FROM transfers WHERE kind IN ('activity', 'debt_payment') "
-        "AND debit_account_id = $1 AND credit_account_id IN ($2, $3) AND reason = $4 "
-        "AND created_at >= $5",
+        "SELECT COUNT(*) AS n FROM transfers WHERE debit_account_id = $1 AND reason = $4 "
+        "AND created_at >= $5 AND ((kind = 'debt_payment' AND credit_account_id = $3) "
+        "OR (kind = 'activity' AND credit_account_id = $2 AND linked_transfer_id IS NULL))",
         issued_id, accounts.available_id, accounts.clawback_id, request.activity, day_start,
     )
     assert done is not None

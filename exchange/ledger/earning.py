@@ -128,10 +128,15 @@ async def credit_member(
     kind: str = "earn",
     reason: str = "",
 ) -> tuple[int, int]:
-    """Credit points: clawback debt first, the rest as a new lot. Return (to debt, to lot)."""
+    """Credit points: clawback debt first, the rest as a new lot. Return (to debt, to lot).
+
+    When a credit is split, the lot's transfer links to the debt payment: both are one credit
+    (awards.py counts an activity's awards by that).
+    """
     to_debt = min(points, -accounts.clawback)
+    debt_transfer_id = None
     if to_debt:
-        await journal.post(
+        debt_transfer_id = await journal.post(
             "debt_payment", source_account_id,
             accounts.clawback_id, to_debt, earning_id=earning_id, reason=reason,
         )
@@ -142,7 +147,8 @@ async def credit_member(
     is_pending = available_at > journal.now_us
     target_id = accounts.pending_id if is_pending else accounts.available_id
     transfer_id = await journal.post(
-        kind, source_account_id, target_id, to_lot, earning_id=earning_id, reason=reason
+        kind, source_account_id, target_id, to_lot, earning_id=earning_id, reason=reason,
+        linked_transfer_id=debt_transfer_id,
     )
     await create_lot(journal, NewLot(
         member_id=accounts.member_id, issuer_account_id=source_account_id,

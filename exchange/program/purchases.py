@@ -13,7 +13,13 @@ from exchange.members.service import get_linked_member
 from exchange.money import to_minor
 from exchange.program.errors import ProgramError, ProgramErrorCode
 from exchange.program.partner_caller import PartnerCaller
-from exchange.program.rules import EarnComputation, PurchaseLine, compute_earn, purchase_amount
+from exchange.program.rules import (
+    EarnComputation,
+    PurchaseLine,
+    check_money,
+    compute_earn,
+    purchase_amount,
+)
 from exchange.registry.partners import PartnerRecord, get_partner_by_id
 from exchange.registry.rates import rate_in_force
 
@@ -85,7 +91,7 @@ async def refund_purchase(
     if amount <= 0:
         raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, "a refund must be positive",
                            "amount")
-    purchase_amount((), amount, currency)  # validates the currency and the decimals
+    check_money(amount, currency, "amount")
     return await ledger.refund_purchase(
         PurchaseRefund(caller.partner_id, order_id, currency, to_minor(amount, currency)),
         caller=caller.ledger_caller, idempotency_key=idempotency_key,

@@ -34,7 +34,9 @@ class EarnComputation:
     rules_applied: tuple[str, ...]
 
 
-def purchase_amount(lines: tuple[PurchaseLine, ...], total: Decimal | None, currency: str) -> Decimal:
+def purchase_amount(
+    lines: tuple[PurchaseLine, ...], total: Decimal | None, currency: str
+) -> Decimal:
     """The purchase's amount: the sum of its lines, or the total when there are no lines."""
     if bool(lines) == (total is not None):
         raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, "give lines or a total, not both",
@@ -46,7 +48,7 @@ def purchase_amount(lines: tuple[PurchaseLine, ...], total: Decimal | None, curr
         _check_line(line, index, currency)
     amount = sum((line.amount for line in lines), Decimal(0)) if lines else total
     assert amount is not None
-    _check_money(amount, currency, "total" if total is not None else "lines")
+    check_money(amount, currency, "total" if total is not None else "lines")
     if amount <= 0:
         raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, "the amount must be positive",
                            "total" if total is not None else "lines")
@@ -66,10 +68,11 @@ def _check_line(line: PurchaseLine, index: int, currency: str) -> None:
     if line.unit_price < 0:
         raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, "a price cannot be negative",
                            f"{field}.unitPrice")
-    _check_money(line.unit_price, currency, f"{field}.unitPrice")
+    check_money(line.unit_price, currency, f"{field}.unitPrice")
 
 
-def _check_money(amount: Decimal, currency: str, field: str) -> None:
+def check_money(amount: Decimal, currency: str, field: str) -> None:
+    """A finite amount in a known currency, with no more decimals than its minor unit."""
     try:
         digits = minor_unit_digits(currency)
     except MoneyError as error:

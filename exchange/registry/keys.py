@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from exchange.clock import from_us, now_us
 from exchange.db import connection, execute, fetch, fetch_one
 from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.registry.partners import get_partner_by_id
 
 ALGORITHMS = ("ed25519", "hmac-sha256")
 _KEY_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}/[A-Za-z0-9._-]{1,31}$")
@@ -87,6 +88,10 @@ async def add_key(partner_id: int, key_id: str, algorithm: str, material: bytes)
     if not _KEY_ID.match(key_id):
         raise RegistryError(RegistryErrorCode.INVALID_KEY, "key id: <partner-code>/<label>")
     _check_material(algorithm, material)
+    partner = await get_partner_by_id(partner_id)  # no orphan keys
+    if key_id.partition("/")[0] != partner.code:
+        # The key id names its partner: a key id naming another partner would mislead.
+        raise RegistryError(RegistryErrorCode.INVALID_KEY, f"key id: {partner.code}/<label>")
     try:
         await execute(
             connection(),

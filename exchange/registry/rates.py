@@ -38,7 +38,9 @@ class Rate:
 
 
 def _check(value: Decimal, name: str, upper: Decimal, *, positive: bool = False) -> None:
-    low_ok = value > 0 if positive else value >= 0
+    # Finite first: comparing a NaN raises decimal.InvalidOperation instead of refusing it.
+    is_finite = value.is_finite()
+    low_ok = is_finite and (value > 0 if positive else value >= 0)
     exponent = value.as_tuple().exponent
     if not low_ok or value > upper or not isinstance(exponent, int) or -exponent > _DECIMALS_MAX:
         raise RegistryError(

@@ -3,10 +3,13 @@ tests in test_signature_attacks.py): the given/when/then of one operation, nothi
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from strawberry.types import ExecutionResult
 
 from exchange.api.context import ExchangeContext, PartnerIdentity
 from exchange.api.schema import schema
@@ -18,11 +21,15 @@ from exchange.registry.rates import Rate, set_rate
 class Caller:
     partner: PartnerRecord
 
-    async def run(self, query: str, **variables: Any) -> dict[str, Any]:
+    async def execute(self, query: str, **variables: Any) -> ExecutionResult:
+        """The raw result, top-level errors included."""
         identity = PartnerIdentity(self.partner.id, self.partner.code, f"{self.partner.code}/k1")
-        result = await schema.execute(
-            query, variable_values=variables, context_value=ExchangeContext(None, None, identity),  # type: ignore[arg-type]
+        return await schema.execute(
+            query, variable_values=variables, context_value=ExchangeContext(partner=identity),
         )
+
+    async def run(self, query: str, **variables: Any) -> dict[str, Any]:
+        result = await self.execute(query, **variables)
         assert result.errors is None, result.errors
         assert result.data is not None
         return result.data
@@ -63,3 +70,87 @@ async def enrolled_card(caller: Caller, **fields: Any) -> str:
     data = await caller.run(ENROLL, input=fields)
     assert data["memberEnroll"]["errors"] == []
     return data["memberEnroll"]["member"]["cardNumber"]
+
+
+_ids = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    """A fresh order id or idempotency key."""
+    return f"{prefix}-{next(_ids)}"
+
+
+def refusal(payload: dict[str, Any]) -> tuple[str, list[str] | None]:
+    """The one error of a refused call's payload, as (code, field)."""
+    assert len(payload["errors"]) == 1, payload
+    error = payload["errors"][0]
+    return error["code"], error["field"]
+
+
+RECORD = """
+mutation($input: PurchaseRecordInput!) {
+  purchaseRecord(input: $input) {
+    purchase { points pointsPending pointsAvailable pointsToDebt }
+    errors { field code message }
+  }
+}"""
+
+
+async def purchased(caller: Caller, card: str, total: str, **fields: Any) -> dict[str, Any]:
+    """Record a purchase of `total` EUR (a fresh order id and key unless given)."""
+    purchase = {
+        "cardNumber": card, "orderId": unique("order"), "occurredAt": recently(),
+        "currency": "EUR", "total": total, "idempotencyKey": unique("key"), **fields,
+    }
+    data = await caller.run(RECORD, input=purchase)
+    assert data["purchaseRecord"]["errors"] == [], data
+    return data["purchaseRecord"]["purchase"]
+
+
+MEMBER = """
+query($card: String!) {
+  member(cardNumber: $card) { balances { available pending held clawbackDebt } }
+}"""
+
+
+async def balances_of(caller: Caller, card: str) -> dict[str, int]:
+    data = await caller.run(MEMBER, card=card)
+    assert data["member"] is not None
+    return data["member"]["balances"]
+
+
+REDEMPTION = "redemption { id status points pointsCaptured pointsReleased expiresAt }"
+AUTHORIZE = f"""
+mutation($input: RedemptionAuthorizeInput!) {{
+  redemptionAuthorize(input: $input) {{ {REDEMPTION} errors {{ field code message }} }}
+}}"""
+REDEEM = f"""
+mutation($input: PointsRedeemInput!) {{
+  pointsRedeem(input: $input) {{ {REDEMPTION} errors {{ field code message }} }}
+}}"""
+
+
+async def authorized(caller: Caller, card: str, points: int) -> dict[str, Any]:
+    """A hold of `points` on the card at the caller's till."""
+    data = await caller.run(AUTHORIZE, input={
+        "cardNumber": card, "points": points, "idempotencyKey": unique("key"),
+    })
+    assert data["redemptionAuthorize"]["errors"] == [], data
+    return data["redemptionAuthorize"]["redemption"]
+
+
+async def redeemed(caller: Caller, card: str, points: int) -> dict[str, Any]:
+    """`points` burned in one step at the caller's till."""
+    data = await caller.run(REDEEM, input={
+        "cardNumber": card, "points": points, "idempotencyKey": unique("key"),
+    })
+    assert data["pointsRedeem"]["errors"] == [], data
+    return data["pointsRedeem"]["redemption"]
+
+
+async def member_with_points(caller: Caller, points: int) -> str:
+    """A card enrolled at the caller with `points` available (its return window must be 0)."""
+    card = await enrolled_card(caller)
+    earned = await purchased(caller, card, f"{points}.00")
+    assert earned["pointsAvailable"] == points, earned
+    return card

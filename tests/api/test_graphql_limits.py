@@ -6,7 +6,7 @@ import strawberry
 
 from exchange import limits
 from exchange.api.schema import build_schema, schema
-from tests.api.client import api_client, graphql
+from tests.api.client import TestPartnerKey, api_client, graphql, signed_api_client
 
 
 async def test_get_is_refused(db: str) -> None:
@@ -15,30 +15,30 @@ async def test_get_is_refused(db: str) -> None:
     assert response.status_code == 405
 
 
-async def test_post_to_graphql_is_not_redirected(db: str) -> None:
-    async with api_client() as client:
+async def test_post_to_graphql_is_not_redirected(partner_key: TestPartnerKey) -> None:
+    async with signed_api_client(partner_key) as client:
         response = await graphql(client, "{ serviceInfo { name } }")
     assert response.status_code == 200
     assert not response.history
 
 
-async def test_batched_operations_are_refused(db: str) -> None:
-    async with api_client() as client:
+async def test_batched_operations_are_refused(partner_key: TestPartnerKey) -> None:
+    async with signed_api_client(partner_key) as client:
         response = await client.post("/graphql", json=[{"query": "{ serviceInfo { name } }"}] * 2)
     assert response.status_code == 400
 
 
-async def test_misspelt_field_gets_no_suggestion(db: str) -> None:
-    async with api_client() as client:
+async def test_misspelt_field_gets_no_suggestion(partner_key: TestPartnerKey) -> None:
+    async with signed_api_client(partner_key) as client:
         response = await graphql(client, "{ serviceInf { name } }")
     message = response.json()["errors"][0]["message"]
     assert "serviceInf" in message
     assert "Did you mean" not in message
 
 
-async def test_too_many_aliases_are_refused(db: str) -> None:
+async def test_too_many_aliases_are_refused(partner_key: TestPartnerKey) -> None:
     aliased = " ".join(f"a{i}: serviceInfo {{ name }}" for i in range(limits.query_aliases_max + 1))
-    async with api_client() as client:
+    async with signed_api_client(partner_key) as client:
         response = await graphql(client, f"{{ {aliased} }}")
     body = response.json()
     assert body.get("data") is None
@@ -89,18 +89,18 @@ async def test_limit_rules_keep_the_validation_cache_working() -> None:
     assert cache.cache_info().hits == hits_before + 1
 
 
-async def test_too_many_tokens_are_refused(db: str) -> None:
+async def test_too_many_tokens_are_refused(partner_key: TestPartnerKey) -> None:
     padded = "{ serviceInfo { " + "name " * (limits.query_tokens_max + 1) + "} }"
-    async with api_client() as client:
+    async with signed_api_client(partner_key) as client:
         response = await graphql(client, padded)
     body = response.json()
     assert body.get("data") is None
     assert "token" in body["errors"][0]["message"].lower()
 
 
-async def test_oversize_body_is_refused_before_it_is_read(db: str) -> None:
+async def test_oversize_body_is_refused_before_it_is_read(partner_key: TestPartnerKey) -> None:
     body = b'{"query": "' + b" " * limits.request_body_bytes_max + b'{ serviceInfo { name } }"}'
-    async with api_client() as client:
+    async with signed_api_client(partner_key) as client:
         response = await client.post(
             "/graphql", content=body, headers={"content-type": "application/json"}
         )

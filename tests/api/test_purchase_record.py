@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from tests.api.operations import enrolled_card, partner_with_rate, recently
-from tests.ledger.helpers import snapshot
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.api.operations import (
+    balances_of,
+    enrolled_card,
+    member_with_points,
+    partner_with_rate,
+    recently,
+    redeemed,
+    refusal,
+)
+from tests.ledger.helpers import row, snapshot
 
 RECORD = """
 mutation($input: PurchaseRecordInput!) {
@@ -52,3 +65,166 @@ async def test_an_unlinked_card_is_refused_and_nothing_changes(db: str) -> None:
     assert data["purchaseRecord"]["purchase"] is None
     assert data["purchaseRecord"]["errors"][0]["code"] == "MEMBER_NOT_FOUND"
     assert await snapshot() == before
+
+
+def _purchase(card: str, **fields: Any) -> dict[str, Any]:
+    return {"cardNumber": card, "orderId": "till-1", "occurredAt": recently(),
+            "currency": "EUR", "total": "20.99", "idempotencyKey": "k-1", **fields}
+
+
+async def test_a_total_earns_by_the_base_rate_rounded_down(db: str) -> None:
+    # given a grocer paying 1 point per EUR (double on fresh, which a total cannot show)
+    grocer = await partner_with_rate(multipliers={"fresh": "2"})
+    card = await enrolled_card(grocer)
+    # when it records a purchase by its total only
+    data = await grocer.run(RECORD, input=_purchase(card, total="20.99"))
+    # then floor(20.99) = 20 points by the base rate alone
+    purchase = data["purchaseRecord"]["purchase"]
+    assert purchase["points"] == 20
+    assert purchase["amount"] == {"amount": "20.99", "currency": "EUR"}
+    assert len(purchase["rulesApplied"]) == 1
+
+
+@pytest.mark.parametrize(("fields", "code", "field"), [
+    ({"lines": [{"sku": "soap", "unitPrice": "4.99"}], "total": "4.99"},
+     "INVALID_PURCHASE", "lines"),
+    ({"total": None}, "INVALID_PURCHASE", "lines"),
+    ({"occurredAt": recently(days=31)}, "PURCHASE_TOO_OLD", "occurredAt"),
+    ({"occurredAt": (datetime.now(UTC) + timedelta(hours=1)).isoformat()},
+     "PURCHASE_IN_FUTURE", "occurredAt"),
+    ({"total": "10.001"}, "INVALID_PURCHASE", "total"),
+    ({"total": "10.5", "currency": "JPY"}, "INVALID_PURCHASE", "total"),
+    ({"total": None, "lines": [{"sku": "soap", "unitPrice": "4.999"}]},
+     "INVALID_PURCHASE", "lines.0.unitPrice"),
+    ({"total": "0.00"}, "INVALID_PURCHASE", "total"),
+    ({"total": "-5.00"}, "INVALID_PURCHASE", "total"),
+    ({"currency": "eur"}, "INVALID_PURCHASE", "currency"),
+    ({"orderId": ""}, "INVALID_INPUT", "orderId"),
+    ({"idempotencyKey": ""}, "INVALID_IDEMPOTENCY_KEY", "idempotencyKey"),
+])
+async def test_an_invalid_purchase_is_refused_and_nothing_changes(
+    db: str, fields: dict[str, Any], code: str, field: str
+) -> None:
+    # given a grocer and an enrolled customer
+    grocer = await partner_with_rate()
+    card = await enrolled_card(grocer)
+    before = await snapshot()
+    # when it records a purchase with one bad field
+    data = await grocer.run(RECORD, input=_purchase(card, **fields))
+    # then the purchase is refused on that field, and nothing was written
+    assert data["purchaseRecord"]["purchase"] is None
+    assert refusal(data["purchaseRecord"]) == (code, [field])
+    assert await snapshot() == before
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("occurredAt", datetime.now(UTC).replace(tzinfo=None).isoformat()),  # no zone
+    ("total", 20.99),  # a JSON number: a float on the way
+    ("total", "NaN"),
+    ("total", "Infinity"),
+    ("total", "2.1e1"),
+])
+async def test_a_value_the_scalars_refuse_is_a_top_level_error(
+    db: str, name: str, value: object
+) -> None:
+    # given a grocer and an enrolled customer
+    grocer = await partner_with_rate()
+    card = await enrolled_card(grocer)
+    before = await snapshot()
+    # when a purchase carries a zoneless time or a non-decimal amount
+    result = await grocer.execute(RECORD, input=_purchase(card, **{name: value}))
+    # then the request is refused before any resolver runs, and nothing was written
+    assert result.data is None
+    assert result.errors is not None
+    assert f"at .{name}" in result.errors[0].message
+    assert await snapshot() == before
+
+
+FLOAT_LITERAL = """
+mutation($card: String!, $at: DateTime!) {
+  purchaseRecord(input: {cardNumber: $card, orderId: "o-1", occurredAt: $at, currency: "EUR",
+                         total: 20.99, idempotencyKey: "k-1"}) { errors { code } }
+}"""
+
+
+async def test_a_float_literal_in_the_query_is_refused_with_a_reason(db: str) -> None:
+    # given a grocer and an enrolled customer
+    grocer = await partner_with_rate()
+    card = await enrolled_card(grocer)
+    # when the amount is written into the query as a float literal
+    result = await grocer.execute(FLOAT_LITERAL, card=card, at=recently())
+    # then it is refused as a bad Decimal, not masked as an unexpected error
+    assert result.data is None
+    assert result.errors is not None
+    assert "Decimal" in result.errors[0].message
+
+
+async def test_an_order_recorded_under_another_key_is_a_duplicate(db: str) -> None:
+    # given a recorded order
+    grocer = await partner_with_rate()
+    card = await enrolled_card(grocer)
+    await grocer.run(RECORD, input=_purchase(card))
+    before = await snapshot()
+    # when the same order is recorded again under a new idempotency key
+    data = await grocer.run(RECORD, input=_purchase(card, idempotencyKey="k-2"))
+    # then it is refused as a duplicate, and nothing changed
+    assert refusal(data["purchaseRecord"]) == ("DUPLICATE_ORDER", ["orderId"])
+    assert await snapshot() == before
+
+
+async def test_a_retry_with_the_same_key_returns_the_first_result_once(db: str) -> None:
+    # given a recorded purchase
+    grocer = await partner_with_rate()
+    card = await enrolled_card(grocer)
+    purchase = _purchase(card)
+    first = await grocer.run(RECORD, input=purchase)
+    after_first = await snapshot()
+    # when the partner retries it with the same key and input
+    again = await grocer.run(RECORD, input=purchase)
+    # then it gets the same answer, and the member earned only once
+    assert again == first
+    assert await snapshot() == after_first
+    assert (await balances_of(grocer, card))["pending"] == 20
+
+
+async def test_a_key_reused_for_another_purchase_is_refused(db: str) -> None:
+    # given a purchase recorded under key k-1
+    grocer = await partner_with_rate()
+    card = await enrolled_card(grocer)
+    await grocer.run(RECORD, input=_purchase(card))
+    before = await snapshot()
+    # when another order is sent under the same key
+    data = await grocer.run(RECORD, input=_purchase(card, orderId="till-2"))
+    # then the key reuse is refused, and nothing changed
+    assert refusal(data["purchaseRecord"]) == ("IDEMPOTENCY_KEY_REUSED", ["idempotencyKey"])
+    assert await snapshot() == before
+
+
+async def test_new_points_pay_the_clawback_debt_first(db: str) -> None:
+    # given a member who spent 100 points, then had their 100.00 purchase refunded by half
+    grocer = await partner_with_rate(window_days=0)
+    card = await member_with_points(grocer, 100)
+    await redeemed(grocer, card, 100)
+    refund = await grocer.run(REFUND, input={
+        "orderId": await _only_order(), "amount": "50.00", "currency": "EUR",
+        "idempotencyKey": "refund-1",
+    })
+    assert refund["purchaseRefund"]["pointsToDebt"] == 50
+    # when they earn 80 points
+    data = await grocer.run(RECORD, input=_purchase(card, total="80.00"))
+    # then 50 pay off the debt and 30 are theirs
+    purchase = data["purchaseRecord"]["purchase"]
+    assert (purchase["pointsToDebt"], purchase["pointsAvailable"]) == (50, 30)
+    assert await balances_of(grocer, card) == {
+        "available": 30, "pending": 0, "held": 0, "clawbackDebt": 0,
+    }
+
+
+REFUND = """
+mutation($input: PurchaseRefundInput!) {
+  purchaseRefund(input: $input) { pointsReversed pointsToDebt errors { field code message } }
+}"""
+
+
+async def _only_order() -> str:
+    return str((await row("SELECT order_id FROM earnings"))["order_id"])

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from exchange import __version__
-from tests.api.client import api_client, graphql
+from tests.api.client import TestPartnerKey, api_client, graphql, signed_api_client
 
 
-async def test_service_info_answers_without_credentials(db: str) -> None:
-    # given the app on a migrated database
-    async with api_client() as client:
-        # when anyone asks what the service is
+async def test_service_info_answers_a_signed_partner(partner_key: TestPartnerKey) -> None:
+    # given the app on a migrated database, and a partner with a registered key
+    async with signed_api_client(partner_key) as client:
+        # when the partner asks what the service is
         response = await graphql(client, "{ serviceInfo { name version } }")
     # then it answers with the version, and a request id to quote in support requests
     assert response.status_code == 200

@@ -223,7 +223,8 @@ CASES: dict[str, Case] = {
     "signature_nonces_uniq": Case((nonce(), nonce(key_id="k2")), (nonce(expires_at=5),)),
     "partner_activities_uniq": Case((activity(),), (activity(points=5),)),
     "partner_activities_points_positive": Case(
-        (activity(),), (activity(kind="quiz", points=0), update("partner_activities", "points = 0")),
+        (activity(),),
+        (activity(kind="quiz", points=0), update("partner_activities", "points = 0")),
     ),
     "partner_activities_daily_count_positive": Case(
         (activity(),), (activity(kind="quiz", daily_count_max=0),),

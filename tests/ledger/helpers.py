@@ -1,4 +1,4 @@
-"""Reading the ledger in tests: snapshots of every ledger table, errors, and invariants."""
+"""Reading the ledger in tests: snapshots of the exchange's state, errors, and invariants."""
 
 from __future__ import annotations
 
@@ -11,15 +11,21 @@ from exchange.ledger.errors import LedgerError
 LEDGER_TABLES = (
     "accounts", "transfers", "lots", "lot_allocations", "holds", "earnings", "idempotency_keys",
 )
+# Members and the registry: an operation refused by a partner must not touch these either.
+STATE_TABLES = (
+    *LEDGER_TABLES,
+    "members", "member_links", "partners", "partner_rates", "partner_keys", "partner_activities",
+)
 
 Snapshot = dict[str, list[dict[str, Any]]]
 
 
 async def snapshot() -> Snapshot:
-    """Every row of every ledger table, in id order: equal snapshots mean nothing changed."""
+    """Every row of every ledger, member and registry table, in id order: equal snapshots mean
+    nothing changed."""
     conn = connection()
     return {
-        table: await fetch(conn, f"SELECT * FROM {table} ORDER BY id") for table in LEDGER_TABLES
+        table: await fetch(conn, f"SELECT * FROM {table} ORDER BY id") for table in STATE_TABLES
     }
 
 

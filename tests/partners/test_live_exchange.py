@@ -74,7 +74,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], str, Path]]:
 
 
 async def test_a_partner_integrates_with_the_kit(live: tuple[str, dict, str, Path]) -> None:
-    url, env, key_id, key_file = live
+    url, _, key_id, key_file = live
     key = private_key_from_pem(key_file.read_bytes())
     async with ExchangeClient(url, key_id, key) as client:
         # given an enrolled customer

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import strawberry
 
-from exchange.api.common import DomainError, moment, moment_us, money, to_user_errors
 from exchange.api.callers import caller_of
+from exchange.api.common import DomainError, moment, moment_us, money, to_user_errors
 from exchange.api.purchases.types import (
     EarnQuote,
     EarnQuoteInput,

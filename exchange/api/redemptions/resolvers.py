@@ -38,9 +38,9 @@ def _errors(error: Exception) -> list:
 
 def _payload(hold: HoldResult) -> RedemptionPayload:
     return RedemptionPayload(redemption=Redemption(
-        id=strawberry.ID(str(hold.hold_id)), status=RedemptionStatus(hold.status), points=hold.points,
-        points_captured=hold.points_captured, points_released=hold.points_released,
-        expires_at=moment(hold.expires_at),
+        id=strawberry.ID(str(hold.hold_id)), status=RedemptionStatus(hold.status),
+        points=hold.points, points_captured=hold.points_captured,
+        points_released=hold.points_released, expires_at=moment(hold.expires_at),
     ))
 
 
