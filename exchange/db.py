@@ -43,10 +43,18 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+_opened: list[str] = []  # the database opened last, for caches that must not outlive it
+
+
 async def open_database(database_url: str) -> None:
     # The global fallback lets request tasks started by uvicorn find the connections
     # that the lifespan task opened (DESIGN.md section 9).
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    _opened[:] = [database_url]
+
+
+def opened_database() -> str:
+    return _opened[0] if _opened else ""
 
 
 async def close_database() -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise import BaseDBAsyncClient
 
-from exchange.db import execute_many, fetch, fetch_one
+from exchange.db import execute_many, fetch, fetch_one, opened_database
 from exchange.ledger import models as m
 from exchange.ledger.errors import LedgerError, LedgerErrorCode
 from exchange.ledger.journal import Journal
@@ -71,8 +71,17 @@ async def lock_member(journal: Journal, member_id: int) -> MemberAccounts:
     )
 
 
+# Account ids never change once created, so the hot path need not look them up each time.
+# Keyed by the database too: tests and tools open several databases in one process.
+_system_account_ids: dict[tuple[str, str, int], int] = {}
+_SYSTEM_ACCOUNT_IDS_MAX = 100_000
+
+
 async def system_account_id(conn: BaseDBAsyncClient, kind: str, owner_id: int) -> int:
     """Id of a partner or operator account, read without a lock (see journal.py)."""
+    cache_key = (opened_database(), kind, owner_id)
+    if (cached := _system_account_ids.get(cache_key)) is not None:
+        return cached
     row = await fetch_one(
         conn, "SELECT id FROM accounts WHERE kind = $1 AND owner_id = $2", kind, owner_id
     )
@@ -80,6 +89,9 @@ async def system_account_id(conn: BaseDBAsyncClient, kind: str, owner_id: int) -
         raise LedgerError(
             LedgerErrorCode.ACCOUNT_NOT_FOUND, f"no {kind} account for {owner_id}", "partner"
         )
+    if len(_system_account_ids) >= _SYSTEM_ACCOUNT_IDS_MAX:
+        _system_account_ids.clear()
+    _system_account_ids[cache_key] = int(row["id"])
     return int(row["id"])
 
 
