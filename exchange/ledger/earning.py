@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -35,6 +35,8 @@ class PurchaseEarn:
     occurred_at: int
     available_at: int  # end of the partner's return window
     expires_at: int
+    # Why the program gave these points; kept with the result a retry gets back.
+    rules_applied: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class EarnResult:
     points_available: int
     available_at: int
     expires_at: int
+    rules_applied: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,7 @@ async def earn_purchase(journal: Journal, request: PurchaseEarn) -> EarnResult:
         points_available=0 if is_pending else lot_points,
         available_at=request.available_at,
         expires_at=request.expires_at,
+        rules_applied=list(request.rules_applied),
     )
 
 

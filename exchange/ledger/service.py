@@ -45,10 +45,18 @@ async def _write(
 
 
 async def earn_purchase(
-    request: PurchaseEarn, *, caller: str, idempotency_key: str, now_us: int | None = None
+    request: PurchaseEarn,
+    *,
+    caller: str,
+    idempotency_key: str,
+    now_us: int | None = None,
+    request_as_sent: Any = None,
 ) -> EarnResult:
+    """Earn for a purchase. `request_as_sent` is what the partner sent, when the points were
+    derived from it: a retry is matched on that, so a rate changed in between cannot turn the
+    retry into a different request."""
     return await _write(
-        "earn_purchase", request, EarnResult,
+        "earn_purchase", request if request_as_sent is None else request_as_sent, EarnResult,
         lambda journal: earning.earn_purchase(journal, request),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from exchange import limits
@@ -76,11 +76,17 @@ async def record_purchase(
             currency=purchase.currency, amount_minor=to_minor(quote.amount, purchase.currency),
             points=quote.points, occurred_at=purchase.occurred_at,
             available_at=quote.available_at, expires_at=quote.expires_at,
+            rules_applied=quote.rules_applied,
         ),
-        caller=caller.ledger_caller, idempotency_key=idempotency_key,
+        caller=caller.ledger_caller, idempotency_key=idempotency_key, request_as_sent=purchase,
+    )
+    # A retry gets the first answer: the points and rules as they were, not as now.
+    as_recorded = replace(
+        quote, points=result.points, available_at=result.available_at,
+        expires_at=result.expires_at, rules_applied=tuple(result.rules_applied),
     )
     return PurchaseOutcome(
-        quote=quote, earning_id=result.earning_id, points_to_debt=result.points_to_debt,
+        quote=as_recorded, earning_id=result.earning_id, points_to_debt=result.points_to_debt,
         points_pending=result.points_pending, points_available=result.points_available,
     )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from exchange.registry.rates import Rate, set_rate
 from tests.api.operations import (
     balances_of,
     enrolled_card,
@@ -26,6 +28,26 @@ mutation($input: PurchaseRecordInput!) {
     errors { field code message }
   }
 }"""
+REFUND = """
+mutation($input: PurchaseRefundInput!) {
+  purchaseRefund(input: $input) { pointsReversed pointsToDebt errors { field code message } }
+}"""
+FLOAT_LITERAL = """
+mutation($card: String!, $at: DateTime!) {
+  purchaseRecord(input: {cardNumber: $card, orderId: "o-1", occurredAt: $at, currency: "EUR",
+                         total: 20.99, idempotencyKey: "k-1"}) { errors { code } }
+}"""
+
+
+def _purchase(card: str, **fields: Any) -> dict[str, Any]:
+    """Order till-1 of 20.99 EUR under key k-1; a callable field is called (a time, now)."""
+    purchase = {"cardNumber": card, "orderId": "till-1", "occurredAt": recently(),
+                "currency": "EUR", "total": "20.99", "idempotencyKey": "k-1", **fields}
+    return {name: value() if callable(value) else value for name, value in purchase.items()}
+
+
+def _in_an_hour() -> str:
+    return (datetime.now(UTC) + timedelta(hours=1)).isoformat()
 
 
 async def test_a_purchase_earns_pending_points_by_the_rate(db: str) -> None:
@@ -67,11 +89,6 @@ async def test_an_unlinked_card_is_refused_and_nothing_changes(db: str) -> None:
     assert await snapshot() == before
 
 
-def _purchase(card: str, **fields: Any) -> dict[str, Any]:
-    return {"cardNumber": card, "orderId": "till-1", "occurredAt": recently(),
-            "currency": "EUR", "total": "20.99", "idempotencyKey": "k-1", **fields}
-
-
 async def test_a_total_earns_by_the_base_rate_rounded_down(db: str) -> None:
     # given a grocer paying 1 point per EUR (double on fresh, which a total cannot show)
     grocer = await partner_with_rate(multipliers={"fresh": "2"})
@@ -89,9 +106,8 @@ async def test_a_total_earns_by_the_base_rate_rounded_down(db: str) -> None:
     ({"lines": [{"sku": "soap", "unitPrice": "4.99"}], "total": "4.99"},
      "INVALID_PURCHASE", "lines"),
     ({"total": None}, "INVALID_PURCHASE", "lines"),
-    ({"occurredAt": recently(days=31)}, "PURCHASE_TOO_OLD", "occurredAt"),
-    ({"occurredAt": (datetime.now(UTC) + timedelta(hours=1)).isoformat()},
-     "PURCHASE_IN_FUTURE", "occurredAt"),
+    ({"occurredAt": lambda: recently(days=31)}, "PURCHASE_TOO_OLD", "occurredAt"),
+    ({"occurredAt": _in_an_hour}, "PURCHASE_IN_FUTURE", "occurredAt"),
     ({"total": "10.001"}, "INVALID_PURCHASE", "total"),
     ({"total": "10.5", "currency": "JPY"}, "INVALID_PURCHASE", "total"),
     ({"total": None, "lines": [{"sku": "soap", "unitPrice": "4.999"}]},
@@ -118,7 +134,7 @@ async def test_an_invalid_purchase_is_refused_and_nothing_changes(
 
 
 @pytest.mark.parametrize(("name", "value"), [
-    ("occurredAt", datetime.now(UTC).replace(tzinfo=None).isoformat()),  # no zone
+    ("occurredAt", "2026-01-05T10:00:00"),  # no zone
     ("total", 20.99),  # a JSON number: a float on the way
     ("total", "NaN"),
     ("total", "Infinity"),
@@ -138,13 +154,6 @@ async def test_a_value_the_scalars_refuse_is_a_top_level_error(
     assert result.errors is not None
     assert f"at .{name}" in result.errors[0].message
     assert await snapshot() == before
-
-
-FLOAT_LITERAL = """
-mutation($card: String!, $at: DateTime!) {
-  purchaseRecord(input: {cardNumber: $card, orderId: "o-1", occurredAt: $at, currency: "EUR",
-                         total: 20.99, idempotencyKey: "k-1"}) { errors { code } }
-}"""
 
 
 async def test_a_float_literal_in_the_query_is_refused_with_a_reason(db: str) -> None:
@@ -187,6 +196,22 @@ async def test_a_retry_with_the_same_key_returns_the_first_result_once(db: str) 
     assert (await balances_of(grocer, card))["pending"] == 20
 
 
+async def test_a_retry_after_a_backdated_rate_still_returns_the_first_result(db: str) -> None:
+    # given a recorded purchase, then a rate backdated to before it (an admin's correction)
+    grocer = await partner_with_rate()
+    card = await enrolled_card(grocer)
+    purchase = _purchase(card)
+    first = await grocer.run(RECORD, input=purchase)
+    await set_rate(Rate(grocer.partner.id, "EUR", 1, Decimal(5), Decimal("0.01"),
+                        Decimal("0.008")))
+    after_first = await snapshot()
+    # when the till's retry of the same request arrives
+    again = await grocer.run(RECORD, input=purchase)
+    # then it is still the same request: the first answer, no second effect
+    assert again == first
+    assert await snapshot() == after_first
+
+
 async def test_a_key_reused_for_another_purchase_is_refused(db: str) -> None:
     # given a purchase recorded under key k-1
     grocer = await partner_with_rate()
@@ -205,8 +230,9 @@ async def test_new_points_pay_the_clawback_debt_first(db: str) -> None:
     grocer = await partner_with_rate(window_days=0)
     card = await member_with_points(grocer, 100)
     await redeemed(grocer, card, 100)
+    order = await row("SELECT order_id FROM earnings")
     refund = await grocer.run(REFUND, input={
-        "orderId": await _only_order(), "amount": "50.00", "currency": "EUR",
+        "orderId": order["order_id"], "amount": "50.00", "currency": "EUR",
         "idempotencyKey": "refund-1",
     })
     assert refund["purchaseRefund"]["pointsToDebt"] == 50
@@ -218,13 +244,3 @@ async def test_new_points_pay_the_clawback_debt_first(db: str) -> None:
     assert await balances_of(grocer, card) == {
         "available": 30, "pending": 0, "held": 0, "clawbackDebt": 0,
     }
-
-
-REFUND = """
-mutation($input: PurchaseRefundInput!) {
-  purchaseRefund(input: $input) { pointsReversed pointsToDebt errors { field code message } }
-}"""
-
-
-async def _only_order() -> str:
-    return str((await row("SELECT order_id FROM earnings"))["order_id"])
