@@ -1,4 +1,4 @@
-"""The `exchange` command: serve, migrate, demo, sweep, schema, partner."""
+"""The `exchange` command: serve, migrate, demo, sweep, schema, partner, admin, settle."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from exchange import partner_cli
+from exchange import admin_cli, partner_cli, settle_cli
 from exchange.config import ConfigError, Settings, load_settings
 
 console = Console(stderr=True)
@@ -205,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--now", help="ISO 8601 time with zone to sweep as of (default: now)")
     sweep.set_defaults(run=cmd_sweep)
     partner_cli.add_parsers(sub)
+    admin_cli.add_parsers(sub)
+    settle_cli.add_parsers(sub)
     return parser
 
 

@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "exchange.ledger.models",
     "exchange.members.models",
     "exchange.registry.models",
+    "exchange.settlement.models",
 ]
 APP_LABEL = "exchange"
 _DOLLAR_PARAM = re.compile(r"\$(\d+)")

@@ -20,6 +20,11 @@ hold_ttl_seconds_max: Final = 7 * 24 * 3600
 hold_ttl_seconds_default: Final = 15 * 60
 return_window_days_max: Final = 365
 lot_lifetime_days_max: Final = 10 * 365
+# Admin bearer tokens: a lost token works until it expires or is revoked, so none lives forever.
+admin_token_ttl_days_min: Final = 1
+admin_token_ttl_days_max: Final = 365
+admin_token_ttl_days_default: Final = 30
+admin_name_length_max: Final = 64
 
 # Sweeps work in bounded batches so one run never holds locks for long.
 sweep_batch_size_max: Final = 500

@@ -17,6 +17,10 @@ SIGNATURE_REJECTIONS = Counter(
     "exchange_signature_rejections_total", "Partner requests refused at the signature check",
     ["code"],
 )
+ADMIN_TOKEN_REJECTIONS = Counter(
+    "exchange_admin_token_rejections_total", "Admin requests refused at the bearer-token check",
+    ["code"],
+)
 HTTP_REQUESTS = Counter(
     "exchange_http_requests_total", "HTTP requests served", ["method", "route", "status"]
 )

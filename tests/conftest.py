@@ -73,3 +73,28 @@ async def db(database_url: str) -> AsyncIterator[str]:
 
 def is_postgres() -> bool:
     return POSTGRES_URL is not None
+
+
+async def create_database(template: str, directory: Path) -> str:
+    """A fresh, migrated, empty database copied from the template (not opened); its URL.
+
+    For tests that manage databases themselves (e.g. one per hypothesis example).
+    """
+    name = f"exchange_test_{uuid.uuid4().hex[:12]}"
+    if POSTGRES_URL:
+        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return _with_database(POSTGRES_URL, name)
+    path = directory / f"{name}.db"
+    shutil.copyfile(template, path)
+    return f"sqlite://{path}"
+
+
+async def drop_database(url: str) -> None:
+    """Remove a database made by `create_database` (closed first)."""
+    if POSTGRES_URL:
+        name = urlsplit(url).path.lstrip("/")
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    path = Path(url.removeprefix("sqlite://"))
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -16,10 +16,10 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from exchange.api.context import PARTNER_SCOPE_KEY, ExchangeContext
+from exchange.api.authentication import Authenticate
+from exchange.api.context import ADMIN_SCOPE_KEY, PARTNER_SCOPE_KEY, ExchangeContext
 from exchange.api.middleware import BodyLimit, RequestContext
 from exchange.api.schema import schema
-from exchange.api.signatures import SignedRequests
 from exchange.config import Settings, load_settings
 from exchange.db import (
     assert_migrated,
@@ -72,8 +72,11 @@ class ExchangeGraphQL(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> ExchangeContext:
         assert isinstance(request, Request) and isinstance(response, Response), "HTTP only"
-        # Set by SignedRequests from the verified key; the request body never names the partner.
-        return ExchangeContext(request, response, request.scope.get(PARTNER_SCOPE_KEY))
+        # Set by Authenticate from the verified key or admin token; never from the request body.
+        scope = request.scope
+        return ExchangeContext(
+            request, response, scope.get(PARTNER_SCOPE_KEY), scope.get(ADMIN_SCOPE_KEY)
+        )
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
@@ -95,9 +98,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     graphql = ExchangeGraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
     routes = [
         # A Route, not a Mount: a Mount would redirect /graphql to /graphql/ (section 9).
-        # Signatures wrap this route alone: health and metrics stay open to probes. The app-wide
-        # BodyLimit runs first, so an oversize body is refused before it is read.
-        Route("/graphql", SignedRequests(graphql, settings), methods=["POST"]),
+        # Authentication wraps this route alone: health and metrics stay open to probes. The
+        # app-wide BodyLimit runs first, so an oversize body is refused before it is read.
+        Route("/graphql", Authenticate(graphql, settings), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -23,6 +23,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from exchange import __version__, limits
+from exchange.api.admin import resolvers as admin
+from exchange.api.admin.types import AdminInfo
 from exchange.api.errors import should_mask_error
 from exchange.api.members import resolvers as members
 from exchange.api.members.types import ActivityRecordPayload, Member, MemberEnrollPayload
@@ -37,6 +39,15 @@ from exchange.api.purchases.types import (
 from exchange.api.redemptions import resolvers as redemptions
 from exchange.api.redemptions.types import RedemptionPayload, RedemptionRefundPayload
 from exchange.api.scalars import SCALAR_MAP
+from exchange.api.settlement import resolvers as settlement
+from exchange.api.settlement.types import (
+    OperatorResult,
+    ProvenanceCell,
+    SettlementAdjustmentAddPayload,
+    SettlementPayload,
+    SettlementRun,
+    SettlementStatement,
+)
 
 _LIMIT_RULES = [depth_rule(limits.query_depth_max, None), aliases_rule(limits.query_aliases_max)]
 _CACHE_SIZE = 1024
@@ -64,6 +75,25 @@ class Query:
     earn_quote: EarnQuotePayload = strawberry.field(
         resolver=purchases.earn_quote,
         description="What a purchase would earn, computed as purchaseRecord would, unwritten.",
+    )
+    admin_whoami: AdminInfo = strawberry.field(
+        resolver=admin.admin_whoami,
+        description="The calling admin and their token's expiry (admin bearer token only).",
+    )
+    settlement_statements: list[SettlementStatement] = strawberry.field(
+        resolver=settlement.settlement_statements,
+        description="A period's statements: all of them for admins, its own for a partner.",
+    )
+    settlement_operator_results: list[OperatorResult] = strawberry.field(
+        resolver=settlement.settlement_operator_results,
+        description="The operator's result for a period, per currency (admins).",
+    )
+    settlement_matrix: list[ProvenanceCell] = strawberry.field(
+        resolver=settlement.settlement_matrix,
+        description="Points issued by X and burned at Y in a period, with value (admins).",
+    )
+    settlement_runs: list[SettlementRun] = strawberry.field(
+        resolver=settlement.settlement_runs, description="A period's run history (admins)."
     )
 
 
@@ -101,6 +131,18 @@ class Mutation:
     redemption_refund: RedemptionRefundPayload = strawberry.mutation(
         resolver=redemptions.redemption_refund,
         description="Give burned points back to the member.",
+    )
+    settlement_run: SettlementPayload = strawberry.mutation(
+        resolver=settlement.settlement_run,
+        description="Build every partner's statement for an open period (admins).",
+    )
+    settlement_close: SettlementPayload = strawberry.mutation(
+        resolver=settlement.settlement_close,
+        description="Run a last time and close the period for good (admins).",
+    )
+    settlement_adjustment_add: SettlementAdjustmentAddPayload = strawberry.mutation(
+        resolver=settlement.settlement_adjustment_add,
+        description="Add a fee or credit, with its reason, to an open period (admins).",
     )
 
 

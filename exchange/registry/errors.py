@@ -16,6 +16,14 @@ class RegistryErrorCode(Enum):
     KEY_NOT_FOUND = "KEY_NOT_FOUND"
     KEY_REVOKED = "KEY_REVOKED"
     INVALID_ACTIVITY = "INVALID_ACTIVITY"
+    INVALID_ADMIN_NAME = "INVALID_ADMIN_NAME"
+    INVALID_TOKEN_TTL = "INVALID_TOKEN_TTL"
+    TOKEN_NOT_FOUND = "TOKEN_NOT_FOUND"
+    # Presenting a token: refused because it is malformed or unknown, lapsed, or revoked.
+    # The revoke command also answers TOKEN_REVOKED for a token revoked before.
+    TOKEN_INVALID = "TOKEN_INVALID"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_REVOKED = "TOKEN_REVOKED"
 
 
 class RegistryError(ValueError):

@@ -111,3 +111,23 @@ class PartnerActivity(Model):
                 check="daily_count_max > 0", name="partner_activities_daily_count_positive"
             ),
         ]
+
+
+class AdminToken(Model):
+    """An admin's bearer token. Only its SHA-256 is kept: a database leak yields no token."""
+
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=64)  # the admin it was made for
+    token_hash = fields.CharField(max_length=64)  # hex SHA-256 of the token
+    created_at = fields.BigIntField()
+    expires_at = fields.BigIntField()
+    revoked_at = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "admin_tokens"
+        constraints = [
+            UniqueConstraint(fields=("token_hash",), name="admin_tokens_hash_uniq"),
+            CheckConstraint(
+                check="expires_at > created_at", name="admin_tokens_expiry_after_creation"
+            ),
+        ]

@@ -1,4 +1,5 @@
-"""In-process HTTP clients for the app on the test's database: plain, or signing as a partner.
+"""In-process HTTP clients for the app on the test's database: plain, signing as a partner, or
+carrying an admin's bearer token.
 
 The app is built with the public URL the clients use as their base: the exchange rebuilds the
 signed `@target-uri` from its configured public URL, never from the request's Host.
@@ -74,6 +75,18 @@ async def signed_api_client(key: TestPartnerKey) -> AsyncIterator[httpx.AsyncCli
     transport = httpx.ASGITransport(app=app)
     auth = RequestSigningAuth(key.key_id, key.private_key, algorithm=key.algorithm)
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL, auth=auth) as client:
+        yield client
+
+
+@asynccontextmanager
+async def admin_api_client(token: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends `Authorization: Bearer <token>` with every request."""
+    app = create_app(SETTINGS, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    headers = {"authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url=PUBLIC_URL, headers=headers
+    ) as client:
         yield client
 
 

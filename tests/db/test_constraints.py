@@ -138,6 +138,54 @@ def link(**changes: object) -> str:
     })
 
 
+def admin_token(**changes: object) -> str:
+    return _insert("admin_tokens", **{
+        "name": "ops", "token_hash": "ab" * 32, "created_at": 0, "expires_at": 100, **changes,
+    })
+
+
+def settlement_period(**changes: object) -> str:
+    return _insert("settlement_periods", **{"period": "2026-03", "status": "open",
+                                            "created_at": 0, **changes})
+
+
+def settlement_run(**changes: object) -> str:
+    return _insert("settlement_runs", **{
+        "period": "2026-03", "run_by": "admin:a", "started_at": 0, "finished_at": 1,
+        "outcome": "succeeded", "message": "", "checksum": "", "through_transfer_id": 0,
+        "breakage_points": 0, **changes,
+    })
+
+
+def statement(**changes: object) -> str:
+    return _insert("settlement_statements", **{
+        "period": "2026-03", "partner_id": 1, "currency": "EUR", "net": "0", "run_id": 1,
+        **changes,
+    })
+
+
+def statement_line(**changes: object) -> str:
+    return _insert("settlement_lines", **{
+        "statement_id": 1, "position": 0, "kind": "issued", "points": 1, "price": "0.01",
+        "amount": "-0.01", "is_late": False, "description": "d", **changes,
+    })
+
+
+def provenance(**changes: object) -> str:
+    return _insert("settlement_provenance", **{
+        "period": "2026-03", "issuer": "a", "burned_at": "b", "points": 1, "value": "0.01",
+        "currency": "EUR", **changes,
+    })
+
+
+def adjustment(**changes: object) -> str:
+    return _insert("settlement_adjustments", **{
+        "period": "2026-03", "partner_id": 1, "amount": "1.00", "currency": "EUR",
+        "reason": "r", "created_by": "admin:a", "idempotency_key": "k", "created_at": 0,
+        **changes,
+    })
+
+
 def update(table: str, assignment: str) -> str:
     return f"UPDATE {table} SET {assignment}"
 
@@ -235,6 +283,37 @@ CASES: dict[str, Case] = {
         (member(referral_code="ABCD2345"),),
         (member(card_number="6299000000000018", referral_code="ABCD2345"),),
     ),
+    "admin_tokens_hash_uniq": Case((admin_token(),), (admin_token(name="other"),)),
+    "admin_tokens_expiry_after_creation": Case(
+        (admin_token(),),
+        (admin_token(token_hash="cd" * 32, expires_at=0),
+         admin_token(token_hash="ef" * 32, created_at=100, expires_at=99),
+         update("admin_tokens", "expires_at = created_at")),
+    ),
+    "settlement_periods_period_uniq": Case((settlement_period(),), (settlement_period(),)),
+    "settlement_periods_status": Case(
+        (settlement_period(),),
+        (settlement_period(period="2026-04", status="done"),
+         update("settlement_periods", "status = 'done'")),
+    ),
+    "settlement_periods_closed_watermark": Case(
+        (settlement_period(),),
+        (settlement_period(period="2026-04", status="closed"),
+         settlement_period(period="2026-05", closed_through_transfer_id=5),
+         update("settlement_periods", "status = 'closed'")),
+    ),
+    "settlement_runs_outcome": Case(
+        (settlement_run(),), (settlement_run(outcome="maybe"), update("settlement_runs",
+                                                                      "outcome = ''")),
+    ),
+    "settlement_statements_partner_uniq": Case((statement(),), (statement(net="1"),)),
+    "settlement_lines_uniq": Case((statement_line(),), (statement_line(points=2),)),
+    "settlement_lines_kind": Case(
+        (statement_line(),),
+        (statement_line(position=1, kind="fee"), update("settlement_lines", "kind = 'fee'")),
+    ),
+    "settlement_provenance_uniq": Case((provenance(),), (provenance(points=2),)),
+    "settlement_adjustments_key_uniq": Case((adjustment(),), (adjustment(amount="2.00"),)),
 }
 
 

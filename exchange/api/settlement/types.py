@@ -1,0 +1,107 @@
+"""GraphQL types of settlement: statements, their lines, the operator's result, the matrix."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from exchange.api.common import Money, merged_enum, user_error_type
+from exchange.api.scalars import StrictDecimal, ZonedDateTime
+from exchange.settlement.errors import SettlementErrorCode as DomainCode
+
+SettlementErrorCode = merged_enum("SettlementErrorCode", DomainCode)
+SettlementError = user_error_type("SettlementError", SettlementErrorCode)
+
+
+@strawberry.enum(description="What a statement line settles.")
+class SettlementLineKind(Enum):
+    ISSUED = "issued"
+    BURNED = "burned"
+    ADJUSTMENT = "adjustment"
+
+
+@strawberry.type(description="points x price, rounded half-even; positive: owed to the partner.")
+class SettlementLine:
+    kind: SettlementLineKind
+    points: int
+    price: StrictDecimal
+    amount: Money
+    is_late: bool = strawberry.field(
+        description="Dated in an earlier, already closed period; settled here."
+    )
+    description: str
+
+
+@strawberry.type(description="One partner's statement for one period.")
+class SettlementStatement:
+    period: str
+    partner_code: str
+    net: Money = strawberry.field(description="Positive: the exchange pays the partner.")
+    lines: list[SettlementLine]
+
+
+@strawberry.type(description="The operator's side: statements plus this sum to zero exactly.")
+class OperatorResult:
+    issue_revenue: Money
+    redemption_cost: Money
+    adjustments: Money
+    result: Money
+
+
+@strawberry.type(description="Points issued by one party and burned at a partner, with value.")
+class ProvenanceCell:
+    issuer: str = strawberry.field(description="A partner code, or \"operator\".")
+    burned_at: str
+    points: int
+    value: Money
+
+
+@strawberry.type(description="One settlement run of a period.")
+class SettlementRun:
+    id: strawberry.ID
+    period: str
+    run_by: str
+    started_at: ZonedDateTime
+    finished_at: ZonedDateTime
+    outcome: str
+    message: str
+    checksum: str
+    breakage_points: int
+
+
+@strawberry.type(description="What a run or close produced.")
+class Settlement:
+    period: str
+    is_closed: bool
+    checksum: str
+    breakage_points: int
+    statements: list[SettlementStatement]
+    operator_results: list[OperatorResult]
+    matrix: list[ProvenanceCell]
+
+
+@strawberry.input(description="The period to settle, YYYY-MM in the program's time zone.")
+class SettlementPeriodInput:
+    period: str
+
+
+@strawberry.type
+class SettlementPayload:
+    settlement: Settlement | None = None
+    errors: list[SettlementError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A fee (negative) or credit (positive) on a partner's statement.")
+class SettlementAdjustmentAddInput:
+    period: str
+    partner_code: str
+    amount: StrictDecimal
+    reason: str
+    idempotency_key: str
+
+
+@strawberry.type
+class SettlementAdjustmentAddPayload:
+    amount: Money | None = None
+    errors: list[SettlementError] = strawberry.field(default_factory=list)

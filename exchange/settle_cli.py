@@ -1,0 +1,183 @@
+"""`exchange settle ...`: run, close and export a month's partner statements, add adjustments."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import hashlib
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
+
+from exchange.config import Settings
+
+if TYPE_CHECKING:
+    from exchange.settlement.service import Settlement
+
+console = Console(stderr=True)
+RUN_STEPS = 5  # the steps run_settlement reports through its `progress` callback
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+def _decimal(text: str) -> Decimal:
+    from exchange.money import MoneyError, parse_decimal
+
+    try:
+        return parse_decimal(text)
+    except MoneyError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_parsers(sub: Any) -> None:
+    settle = sub.add_parser("settle", help="partner statements of a month (settlement)")
+    ssub = settle.add_subparsers(dest="settle_command", required=True)
+    run = ssub.add_parser("run", help="compute the month's statements (again, while open)")
+    close = ssub.add_parser("close", help="settle the month for good; later items go to the next")
+    export = ssub.add_parser("export", help="write the stored statements to files")
+    adjust = ssub.add_parser("adjust", help="add a fee (negative) or credit to a statement")
+    for parser in (run, close, export, adjust):
+        parser.add_argument("--period", required=True, help="YYYY-MM, in the program's zone")
+    export.add_argument("--format", dest="fmt", choices=("csv", "json"), required=True)
+    export.add_argument("--out", type=Path, default=Path("."), help="directory (default: .)")
+    adjust.add_argument("--partner", required=True, help="partner code")
+    adjust.add_argument("--amount", type=_decimal, required=True,
+                        help="settlement currency; positive: owed to the partner")
+    adjust.add_argument("--reason", required=True)
+    adjust.add_argument("--key", help="idempotency key (default: derived from the request, so "
+                                      "running the same command twice adds it once)")
+    run.set_defaults(run=_run(cmd_run))
+    close.set_defaults(run=_run(cmd_close))
+    export.set_defaults(run=_run(cmd_export))
+    adjust.set_defaults(run=_run(cmd_adjust))
+
+
+def _run(command: Command) -> Callable[..., int]:
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        return asyncio.run(_with_database(settings, command, args))
+
+    return run
+
+
+async def _with_database(settings: Settings, command: Command, args: argparse.Namespace) -> int:
+    from exchange.db import DatabaseNotMigrated, assert_migrated, close_database, open_database
+    from exchange.settlement.errors import SettlementError
+
+    await open_database(settings.database_url)
+    try:
+        await assert_migrated()
+        return await command(args, settings)
+    except SettlementError as error:
+        console.print(f"[bold red]error:[/] {error.code.value}: {escape(error.message)}",
+                      soft_wrap=True)
+        return 2
+    except DatabaseNotMigrated as error:
+        console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+        return 2
+    finally:
+        await close_database()
+
+
+def operator_name() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from exchange.settlement.service import run_settlement
+
+    settled = await _with_progress(
+        lambda step: run_settlement(args.period, operator_name(), settings.program_timezone, step)
+    )
+    _print_settlement(settled)
+    return 0
+
+
+async def cmd_close(args: argparse.Namespace, settings: Settings) -> int:
+    from exchange.settlement.service import close_settlement
+
+    settled = await _with_progress(
+        lambda step: close_settlement(args.period, operator_name(), settings.program_timezone,
+                                      step)
+    )
+    _print_settlement(settled)
+    console.print(f"Closed {settled.period}: its statements never change; anything dated in it "
+                  "from now on goes to the next period as a late item.", soft_wrap=True)
+    return 0
+
+
+async def _with_progress(
+    settle: Callable[[Callable[[str], None]], Awaitable[Settlement]],
+) -> Settlement:
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("settling", total=RUN_STEPS)
+
+        def step(description: str) -> None:
+            progress.update(task, description=description, advance=1)
+
+        settled = await settle(step)
+        progress.update(task, completed=RUN_STEPS)
+    return settled
+
+
+def _print_settlement(settled: Settlement) -> None:
+    out = Console()
+    title = f"Statements {settled.period} ({'closed' if settled.is_closed else 'open'})"
+    table = _table(title, ("partner", "currency"), ("issued", "burned", "adjustments", "late",
+                                                    "net"))
+    table.caption = "issued and burned in points; late: lines dated earlier"
+    for statement in settled.statements:
+        points = {kind: sum(ln.points for ln in statement.lines if ln.kind == kind)
+                  for kind in ("issued", "burned")}
+        adjustments = sum((ln.amount for ln in statement.lines if ln.kind == "adjustment"),
+                          Decimal(0))
+        late = sum(1 for ln in statement.lines if ln.is_late)
+        table.add_row(statement.code, statement.currency, str(points["issued"]),
+                      str(points["burned"]), str(adjustments), str(late), str(statement.net))
+    out.print(table)
+    result = _table("Operator", ("currency",), ("issue revenue", "redemption cost",
+                                                "adjustments", "operator result"))
+    for r in settled.operator_results:
+        result.add_row(r.currency, str(r.issue_revenue), str(r.redemption_cost),
+                       str(r.adjustments), str(r.result))
+    out.print(result)
+    out.print(f"Breakage: {settled.breakage_points} points expired. Run {settled.run_id}, "
+              f"through transfer {settled.through_transfer_id}, checksum {settled.checksum}.",
+              soft_wrap=True)
+
+
+def _table(title: str, text_columns: tuple[str, ...], number_columns: tuple[str, ...]) -> Table:
+    table = Table(*text_columns, title=title)
+    for column in number_columns:
+        table.add_column(column, justify="right")
+    return table
+
+
+async def cmd_export(args: argparse.Namespace, _: Settings) -> int:
+    from exchange.settlement.export import export_period
+
+    for path in await export_period(args.period, args.out, args.fmt):
+        print(path)
+    return 0
+
+
+async def cmd_adjust(args: argparse.Namespace, settings: Settings) -> int:
+    from exchange.settlement.service import add_adjustment
+
+    key = args.key or _request_key(args)
+    adjustment = await add_adjustment(args.period, args.partner, args.amount, args.reason,
+                                      operator_name(), key, settings.program_timezone)
+    console.print(f"{args.partner} {args.period}: adjustment {adjustment.amount} "
+                  f"({escape(adjustment.reason)}); run the period again to see it.",
+                  soft_wrap=True)
+    return 0
+
+
+def _request_key(args: argparse.Namespace) -> str:
+    request = f"{args.period}\n{args.partner}\n{args.amount}\n{args.reason.strip()}"
+    return "cli-" + hashlib.sha256(request.encode()).hexdigest()[:32]

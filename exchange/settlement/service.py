@@ -1,0 +1,228 @@
+"""Running and closing settlement periods, adjustments, and reading what they produced.
+
+A run locks its period (a lease on the period's row, so two admins or two processes cannot
+settle one period at once), reads the ledger in one consistent snapshot, builds the statements,
+checks them (zero sum, agreement with the ledger's own totals) and only then replaces the
+period's previous statements. Closing is a last run whose snapshot is taken with new transfers
+held back for an instant, so the id it records is exactly what the period settled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tortoise import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from exchange.clock import now_us, seconds_to_us
+from exchange.db import connection, execute, fetch, fetch_one, is_postgres
+from exchange.settlement import aggregates as agg
+from exchange.settlement import storage
+from exchange.settlement.errors import SettlementError, SettlementErrorCode
+from exchange.settlement.periods import Period, period
+from exchange.settlement.statements import (
+    Adjustment,
+    OperatorResult,
+    PartnerInfo,
+    Statement,
+    build_statements,
+    check_ledger_agreement,
+    check_zero_sum,
+    operator_results,
+)
+
+LOCK_STALE_SECONDS = 15 * 60  # a run that died leaves its lease; it lapses after this
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    period: str
+    run_id: int
+    is_closed: bool
+    statements: list[Statement]
+    operator_results: list[OperatorResult]
+    breakage_points: int
+    matrix: list[storage.MatrixRow]
+    checksum: str
+    through_transfer_id: int
+
+
+async def run_settlement(
+    label: str, run_by: str, timezone: str, progress: Progress | None = None
+) -> Settlement:
+    return await _settle(period(label, timezone), run_by, timezone, False, progress)
+
+
+async def close_settlement(
+    label: str, closed_by: str, timezone: str, progress: Progress | None = None
+) -> Settlement:
+    target = period(label, timezone)
+    if now_us() < target.end_at:
+        raise SettlementError(SettlementErrorCode.PERIOD_NOT_OVER,
+                              f"{label} is not over yet", "period")
+    return await _settle(target, closed_by, timezone, True, progress)
+
+
+async def _settle(
+    target: Period, run_by: str, timezone: str, closing: bool, progress: Progress | None
+) -> Settlement:
+    await _refuse_if_settled_later(target.label)
+    await storage.ensure_period(target.label)
+    late_after_id = await _late_after_id(target, timezone, closing)
+    await _take_lease(target.label)
+    started_at = now_us()
+    try:
+        through_id = await _through_id(closing)
+        window = agg.Window(target.start_at, target.end_at, through_id, late_after_id)
+        try:
+            settlement = await _compute(target.label, window, progress)
+        except SettlementError as refusal:
+            await storage.record_run(target.label, run_by, started_at, "refused",
+                                     refusal.message, "", through_id)
+            raise
+        return await storage.store(settlement, run_by, started_at, closing)
+    finally:
+        await _release_lease(target.label)
+
+
+async def _refuse_if_settled_later(label: str) -> None:
+    """A period before a closed one was settled within it (periods close in calendar order,
+    and the first closed took everything before it): it never settles again."""
+    later = await storage.first_closed_after(label)
+    if later is not None:
+        raise SettlementError(SettlementErrorCode.PERIOD_CLOSED,
+                              f"{label} was settled with {later}, which is closed", "period")
+
+
+async def _late_after_id(target: Period, timezone: str, closing: bool) -> int:
+    """Where this period's late items start, or NO_LATE_ITEMS when it is not next to close.
+
+    Periods close in calendar order. The next one takes what the last close left behind; the
+    very first takes everything recorded before it, so that nothing is ever left unsettled.
+    """
+    last = await storage.last_closed(target.label)
+    if last is None:
+        return 0
+    if last.period == target.previous(timezone).label:
+        return last.closed_through_transfer_id
+    if closing:
+        raise SettlementError(SettlementErrorCode.EARLIER_PERIOD_OPEN,
+                              f"close {target.previous(timezone).label} first", "period")
+    return agg.NO_LATE_ITEMS
+
+
+async def _take_lease(label: str) -> None:
+    now = now_us()
+    taken = await execute(
+        connection(),
+        "UPDATE settlement_periods SET running_since = $1 WHERE period = $2 "
+        "AND status = 'open' AND (running_since IS NULL OR running_since < $3)",
+        now, label, now - seconds_to_us(LOCK_STALE_SECONDS),
+    )
+    if taken:
+        return
+    row = await fetch_one(connection(), "SELECT status FROM settlement_periods WHERE period = $1",
+                          label)
+    if row is not None and row["status"] == "closed":
+        raise SettlementError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed", "period")
+    raise SettlementError(SettlementErrorCode.SETTLEMENT_RUNNING,
+                          f"{label} is being settled by someone else", "period")
+
+
+async def _release_lease(label: str) -> None:
+    await execute(connection(),
+                  "UPDATE settlement_periods SET running_since = NULL WHERE period = $1", label)
+
+
+async def _through_id(closing: bool) -> int:
+    """The highest transfer id the run settles.
+
+    When closing on PostgreSQL, new transfers wait for an instant (an EXCLUSIVE table lock lets
+    readers through but not writers) so that every transfer up to that id has committed: a
+    transfer that got a lower id but committed later would otherwise be in neither period.
+    """
+    async with in_transaction("default") as conn:
+        if closing and is_postgres(conn):
+            await conn.execute_script("LOCK TABLE transfers IN EXCLUSIVE MODE")
+        row = await fetch_one(conn, "SELECT COALESCE(MAX(id), 0) AS through_id FROM transfers")
+    assert row is not None
+    return int(row["through_id"])
+
+
+async def _compute(label: str, window: agg.Window, progress: Progress | None) -> Settlement:
+    step = progress or (lambda _: None)
+    async with in_transaction("default") as conn:
+        await _repeatable_read(conn)
+        partners = await _partners(conn)
+        step("issued points")
+        issued = await agg.issued(conn, window)
+        step("burned points")
+        burned = await agg.burned(conn, window)
+        step("ledger totals")
+        totals = await agg.ledger_totals(conn, window)
+        breakage = await agg.breakage(conn, window)
+        step("provenance")
+        cells = await agg.matrix(conn, window)
+        adjustments = await storage.adjustments(conn, label)
+    statements = build_statements(partners, issued, burned, adjustments)
+    results = operator_results(statements)
+    check_zero_sum(statements, results)
+    check_ledger_agreement(statements, totals.get("partner_issued", 0),
+                           -totals.get("partner_redeemed", 0))
+    step("storing")
+    return Settlement(
+        period=label, run_id=0, is_closed=False, statements=statements,
+        operator_results=results, breakage_points=breakage,
+        matrix=storage.matrix_rows(cells, partners), checksum=checksum(statements, results),
+        through_transfer_id=window.through_id,
+    )
+
+
+async def _repeatable_read(conn: BaseDBAsyncClient) -> None:
+    # One snapshot for every query of the run; SQLite transactions are serialisable anyway.
+    if is_postgres(conn):
+        await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+async def _partners(conn: BaseDBAsyncClient) -> dict[int, PartnerInfo]:
+    rows = await fetch(conn, "SELECT id, code, settlement_currency FROM partners")
+    return {int(r["id"]): PartnerInfo(int(r["id"]), r["code"], r["settlement_currency"])
+            for r in rows}
+
+
+def checksum(statements: list[Statement], results: list[OperatorResult]) -> str:
+    canonical = json.dumps(
+        {
+            "statements": [
+                [s.code, s.currency, [[ln.kind, ln.points, str(ln.price), str(ln.amount),
+                                       ln.is_late, ln.description] for ln in s.lines]]
+                for s in statements
+            ],
+            "operator": [[r.currency, str(r.issue_revenue), str(r.redemption_cost),
+                          str(r.adjustments)] for r in results],
+        },
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def add_adjustment(
+    label: str, partner_code: str, amount: Decimal, reason: str, created_by: str,
+    idempotency_key: str, timezone: str,
+) -> Adjustment:
+    """A fee (negative) or a credit (positive) on a partner's statement of an open period."""
+    target = period(label, timezone)
+    if not amount.is_finite() or amount == 0 or abs(amount) > Decimal(10) ** 9:
+        raise SettlementError(SettlementErrorCode.INVALID_ADJUSTMENT,
+                              "an adjustment is a non-zero amount below 1e9", "amount")
+    if not 0 < len(reason.strip()) <= 200:
+        raise SettlementError(SettlementErrorCode.INVALID_ADJUSTMENT,
+                              "say why, in 1 to 200 characters", "reason")
+    await _refuse_if_settled_later(target.label)
+    return await storage.insert_adjustment(target.label, partner_code, amount, reason.strip(),
+                                           created_by, idempotency_key)

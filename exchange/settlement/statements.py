@@ -1,0 +1,147 @@
+"""Statements from aggregates: lines, half-even rounding at the line, nets, the operator's result.
+Pure functions: every figure here can be recomputed by hand from its inputs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from exchange.money import minor_unit_digits
+from exchange.settlement.aggregates import PointsAtPrice
+from exchange.settlement.errors import SettlementError, SettlementErrorCode
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerInfo:
+    partner_id: int
+    code: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    partner_id: int
+    amount: Decimal  # positive: owed to the partner
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    kind: str  # issued | burned | adjustment
+    points: int
+    price: Decimal
+    amount: Decimal  # signed: positive is owed to the partner
+    is_late: bool
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    partner_id: int
+    code: str
+    currency: str
+    lines: tuple[Line, ...]
+
+    @property
+    def net(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorResult:
+    currency: str
+    issue_revenue: Decimal
+    redemption_cost: Decimal
+    adjustments: Decimal
+
+    @property
+    def result(self) -> Decimal:
+        return self.issue_revenue - self.redemption_cost - self.adjustments
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-minor_unit_digits(currency)), ROUND_HALF_EVEN)
+
+
+def _line(kind: str, entry: PointsAtPrice, partner: PartnerInfo) -> Line:
+    if entry.price is None:
+        raise SettlementError(
+            SettlementErrorCode.NO_PRICE,
+            f"{partner.code} has no {partner.currency} rate in force for some {kind} points",
+        )
+    value = round_money(entry.price * entry.points, partner.currency)
+    late = " (late items, dated in an earlier period)" if entry.is_late else ""
+    verb = "issued by" if kind == "issued" else "burned at"
+    return Line(
+        kind=kind, points=entry.points, price=entry.price,
+        amount=-value if kind == "issued" else value, is_late=entry.is_late,
+        description=f"{entry.points} points {verb} {partner.code} at {entry.price}{late}",
+    )
+
+
+def build_statements(
+    partners: dict[int, PartnerInfo],
+    issued: list[PointsAtPrice],
+    burned: list[PointsAtPrice],
+    adjustments: list[Adjustment],
+) -> list[Statement]:
+    """One statement per partner with anything to settle, lines in a stable order."""
+    lines: dict[int, list[Line]] = defaultdict(list)
+    for kind, entries in (("issued", issued), ("burned", burned)):
+        for entry in sorted(entries, key=lambda e: (e.is_late, e.price or Decimal(0))):
+            lines[entry.partner_id].append(_line(kind, entry, partners[entry.partner_id]))
+    for adjustment in adjustments:
+        currency = partners[adjustment.partner_id].currency
+        lines[adjustment.partner_id].append(Line(
+            kind="adjustment", points=0, price=Decimal(0),
+            amount=round_money(adjustment.amount, currency), is_late=False,
+            description=adjustment.reason,
+        ))
+    return [
+        Statement(pid, partners[pid].code, partners[pid].currency, tuple(lines[pid]))
+        for pid in sorted(lines, key=lambda pid: partners[pid].code)
+    ]
+
+
+def operator_results(statements: list[Statement]) -> list[OperatorResult]:
+    """The operator's side, per currency: it receives issue prices and pays redemptions."""
+    sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for statement in statements:
+        for line in statement.lines:
+            sums[statement.currency][line.kind] += line.amount
+    return [
+        OperatorResult(
+            currency=currency, issue_revenue=-sums[currency]["issued"],
+            redemption_cost=sums[currency]["burned"], adjustments=sums[currency]["adjustment"],
+        )
+        for currency in sorted(sums)
+    ]
+
+
+def check_zero_sum(statements: list[Statement], results: list[OperatorResult]) -> None:
+    """Statements plus the operator's result sum to zero, exactly, in every currency."""
+    for result in results:
+        nets = sum((s.net for s in statements if s.currency == result.currency), Decimal(0))
+        if nets + result.result != 0:
+            raise SettlementError(
+                SettlementErrorCode.LEDGER_MISMATCH,
+                f"{result.currency}: statements {nets} and operator {result.result} do not "
+                "sum to zero",
+            )
+
+
+def check_ledger_agreement(
+    statements: list[Statement], issued_points: int, burned_points: int
+) -> None:
+    """The points on the statements are the points the ledger moved, to the point."""
+    on_statements = defaultdict(int)
+    for statement in statements:
+        for line in statement.lines:
+            on_statements[line.kind] += line.points
+    if (on_statements["issued"], on_statements["burned"]) != (issued_points, burned_points):
+        raise SettlementError(
+            SettlementErrorCode.LEDGER_MISMATCH,
+            f"statements show {on_statements['issued']} issued and {on_statements['burned']} "
+            f"burned points; the ledger moved {issued_points} and {burned_points}",
+        )

@@ -1,0 +1,311 @@
+"""Where settlement keeps what it produced, and how it reads it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from tortoise import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from exchange.clock import now_us
+from exchange.db import connection, execute, execute_many, fetch, fetch_one
+from exchange.money import minor_unit_digits, parse_decimal
+from exchange.settlement.aggregates import MatrixCell
+from exchange.settlement.errors import SettlementError, SettlementErrorCode
+from exchange.settlement.statements import (
+    Adjustment,
+    Line,
+    PartnerInfo,
+    Statement,
+    round_money,
+)
+
+if TYPE_CHECKING:
+    from exchange.settlement.service import Settlement
+
+OPERATOR = "operator"
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPeriod:
+    period: str
+    closed_through_transfer_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    issuer: str  # partner code or "operator"
+    burned_at: str
+    points: int
+    value: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    period: str
+    run_by: str
+    started_at: int
+    finished_at: int
+    outcome: str
+    message: str
+    checksum: str
+    through_transfer_id: int
+    breakage_points: int
+
+
+async def ensure_period(label: str) -> None:
+    await fetch(
+        connection(),
+        "INSERT INTO settlement_periods (period, status, created_at) VALUES ($1, 'open', $2) "
+        "ON CONFLICT (period) DO NOTHING RETURNING id",
+        label, now_us(),
+    )
+
+
+async def last_closed(before: str) -> ClosedPeriod | None:
+    row = await fetch_one(
+        connection(),
+        "SELECT period, closed_through_transfer_id FROM settlement_periods "
+        "WHERE status = 'closed' AND period < $1 ORDER BY period DESC LIMIT 1",
+        before,
+    )
+    return ClosedPeriod(row["period"], int(row["closed_through_transfer_id"])) if row else None
+
+
+async def is_closed(label: str) -> bool:
+    row = await fetch_one(connection(),
+                          "SELECT status FROM settlement_periods WHERE period = $1", label)
+    return row is not None and row["status"] == "closed"
+
+
+def matrix_rows(cells: list[MatrixCell], partners: dict[int, PartnerInfo]) -> list[MatrixRow]:
+    """Cells summed per (issuer, burned at), valued at the burn partner's redemption price."""
+    summed: dict[tuple[str, str, str], tuple[int, Decimal]] = {}
+    for cell in cells:
+        burner = partners[cell.partner_id]
+        issuer = (OPERATOR if cell.issuer_partner_id is None
+                  else partners[cell.issuer_partner_id].code)
+        value = round_money((cell.price or Decimal(0)) * cell.points, burner.currency)
+        key = (issuer, burner.code, burner.currency)
+        points, total = summed.get(key, (0, Decimal(0)))
+        summed[key] = (points + cell.points, total + value)
+    return [MatrixRow(issuer, burned_at, points, value, currency)
+            for (issuer, burned_at, currency), (points, value) in sorted(summed.items())
+            if points]
+
+
+async def adjustments(conn: BaseDBAsyncClient, label: str) -> list[Adjustment]:
+    rows = await fetch(
+        conn,
+        "SELECT partner_id, amount, reason FROM settlement_adjustments WHERE period = $1 "
+        "ORDER BY id", label,
+    )
+    return [Adjustment(int(r["partner_id"]), parse_decimal(r["amount"]), r["reason"])
+            for r in rows]
+
+
+async def insert_adjustment(
+    label: str, partner_code: str, amount: Decimal, reason: str, created_by: str, key: str
+) -> Adjustment:
+    partner = await fetch_one(connection(),
+                              "SELECT id, settlement_currency FROM partners WHERE code = $1",
+                              partner_code)
+    if partner is None:
+        raise SettlementError(SettlementErrorCode.PARTNER_NOT_FOUND,
+                              f"no partner {partner_code!r}", "partnerCode")
+    _check_minor_units(amount, partner["settlement_currency"])
+    await ensure_period(label)
+    async with in_transaction("default") as conn:
+        if await _status(conn, label) == "closed":
+            raise SettlementError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed",
+                                  "period")
+        inserted = await fetch(
+            conn,
+            "INSERT INTO settlement_adjustments (period, partner_id, amount, currency, "
+            "reason, created_by, idempotency_key, created_at) "
+            "SELECT $1, id, $2, settlement_currency, $3, $4, $5, $6 FROM partners "
+            "WHERE id = $7 ON CONFLICT (created_by, idempotency_key) DO NOTHING RETURNING id",
+            label, str(amount), reason, created_by, key, now_us(), int(partner["id"]),
+        )
+        if not inserted:
+            await _check_same_adjustment(conn, label, int(partner["id"]), amount, reason,
+                                         created_by, key)
+    return Adjustment(int(partner["id"]), amount, reason)
+
+
+def _check_minor_units(amount: Decimal, currency: str) -> None:
+    # An amount finer than the currency's minor unit would be rounded on the statement: refuse
+    # it rather than change it silently.
+    if round_money(amount, currency) != amount:
+        raise SettlementError(SettlementErrorCode.INVALID_ADJUSTMENT,
+                              f"{currency} amounts have at most {minor_unit_digits(currency)} "
+                              "decimals", "amount")
+
+
+async def _check_same_adjustment(
+    conn: BaseDBAsyncClient, label: str, partner_id: int, amount: Decimal, reason: str,
+    created_by: str, key: str,
+) -> None:
+    """The key was used before: a repeat of the same adjustment is fine (it exists already),
+    anything else under that key is refused."""
+    row = await fetch_one(
+        conn,
+        "SELECT period, partner_id, amount, reason FROM settlement_adjustments "
+        "WHERE created_by = $1 AND idempotency_key = $2", created_by, key,
+    )
+    assert row is not None
+    same = (row["period"], int(row["partner_id"]), parse_decimal(row["amount"]), row["reason"])
+    if same != (label, partner_id, amount, reason):
+        raise SettlementError(SettlementErrorCode.INVALID_ADJUSTMENT,
+                              "this idempotency key was used for a different adjustment",
+                              "idempotencyKey")
+
+
+async def first_closed_after(label: str) -> str | None:
+    row = await fetch_one(
+        connection(),
+        "SELECT period FROM settlement_periods WHERE status = 'closed' AND period > $1 "
+        "ORDER BY period LIMIT 1", label,
+    )
+    return str(row["period"]) if row else None
+
+
+async def _status(conn: BaseDBAsyncClient, label: str) -> str:
+    row = await fetch_one(conn, "SELECT status FROM settlement_periods WHERE period = $1 "
+                                "FOR UPDATE", label)
+    assert row is not None
+    return str(row["status"])
+
+
+async def record_run(
+    label: str, run_by: str, started_at: int, outcome: str, message: str, checksum: str,
+    through_id: int, breakage_points: int = 0, conn: BaseDBAsyncClient | None = None,
+) -> int:
+    row = await fetch_one(
+        conn or connection(),
+        "INSERT INTO settlement_runs (period, run_by, started_at, finished_at, outcome, "
+        "message, checksum, through_transfer_id, breakage_points) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        label, run_by, started_at, now_us(), outcome, message, checksum, through_id,
+        breakage_points,
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def store(settlement: Settlement, run_by: str, started_at: int, closing: bool) -> Settlement:
+    """Replace the open period's statements with these; when closing, freeze them for good."""
+    from dataclasses import replace
+
+    label = settlement.period
+    async with in_transaction("default") as conn:
+        if await _status(conn, label) == "closed":
+            raise SettlementError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed",
+                                  "period")
+        run_id = await record_run(label, run_by, started_at, "succeeded", "",
+                                  settlement.checksum, settlement.through_transfer_id,
+                                  settlement.breakage_points, conn)
+        await _replace_statements(conn, settlement, run_id)
+        if closing:
+            await execute(
+                conn,
+                "UPDATE settlement_periods SET status = 'closed', closed_through_transfer_id = $1,"
+                " closed_at = $2, closed_by = $3 WHERE period = $4",
+                settlement.through_transfer_id, now_us(), run_by, label,
+            )
+    return replace(settlement, run_id=run_id, is_closed=closing)
+
+
+async def _replace_statements(conn: BaseDBAsyncClient, settlement: Settlement, run_id: int) -> None:
+    label = settlement.period
+    await execute(conn, "DELETE FROM settlement_lines WHERE statement_id IN "
+                        "(SELECT id FROM settlement_statements WHERE period = $1)", label)
+    await execute(conn, "DELETE FROM settlement_statements WHERE period = $1", label)
+    await execute(conn, "DELETE FROM settlement_provenance WHERE period = $1", label)
+    for statement in settlement.statements:
+        row = await fetch_one(
+            conn,
+            "INSERT INTO settlement_statements (period, partner_id, currency, net, run_id) "
+            "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            label, statement.partner_id, statement.currency, str(statement.net), run_id,
+        )
+        assert row is not None
+        await execute_many(
+            conn,
+            "INSERT INTO settlement_lines (statement_id, position, kind, points, price, amount, "
+            "is_late, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [(int(row["id"]), position, line.kind, line.points, str(line.price),
+              str(line.amount), line.is_late, line.description)
+             for position, line in enumerate(statement.lines)],
+        )
+    await execute_many(
+        conn,
+        "INSERT INTO settlement_provenance (period, issuer, burned_at, points, value, currency) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        [(label, cell.issuer, cell.burned_at, cell.points, str(cell.value), cell.currency)
+         for cell in settlement.matrix],
+    )
+
+
+async def read_statements(label: str, partner_id: int | None = None) -> list[Statement]:
+    """The period's stored statements: all of them, or one partner's own."""
+    sql = (
+        "SELECT s.id, s.partner_id, p.code, s.currency FROM settlement_statements s "
+        "JOIN partners p ON p.id = s.partner_id WHERE s.period = $1"
+    )
+    args: list[object] = [label]
+    if partner_id is not None:
+        sql += " AND s.partner_id = $2"
+        args.append(partner_id)
+    heads = await fetch(connection(), sql + " ORDER BY p.code", *args)
+    if not heads:
+        return []
+    lines = await fetch(
+        connection(),
+        "SELECT l.statement_id, l.kind, l.points, l.price, l.amount, l.is_late, l.description "
+        "FROM settlement_lines l JOIN settlement_statements s ON s.id = l.statement_id "
+        "WHERE s.period = $1 ORDER BY l.statement_id, l.position", label,
+    )
+    by_statement: dict[int, list[Line]] = {}
+    for r in lines:
+        by_statement.setdefault(int(r["statement_id"]), []).append(Line(
+            r["kind"], int(r["points"]), parse_decimal(r["price"]), parse_decimal(r["amount"]),
+            bool(r["is_late"]), r["description"],
+        ))
+    return [Statement(int(h["partner_id"]), h["code"], h["currency"],
+                      tuple(by_statement.get(int(h["id"]), ()))) for h in heads]
+
+
+async def read_matrix(label: str) -> list[MatrixRow]:
+    rows = await fetch(
+        connection(),
+        "SELECT issuer, burned_at, points, value, currency FROM settlement_provenance "
+        "WHERE period = $1 ORDER BY issuer, burned_at", label,
+    )
+    return [MatrixRow(r["issuer"], r["burned_at"], int(r["points"]), parse_decimal(r["value"]),
+                      r["currency"]) for r in rows]
+
+
+async def read_runs(label: str) -> list[RunRecord]:
+    rows = await fetch(connection(),
+                       "SELECT * FROM settlement_runs WHERE period = $1 ORDER BY id", label)
+    return [RunRecord(
+        id=int(r["id"]), period=r["period"], run_by=r["run_by"],
+        started_at=int(r["started_at"]), finished_at=int(r["finished_at"]),
+        outcome=r["outcome"], message=r["message"], checksum=r["checksum"],
+        through_transfer_id=int(r["through_transfer_id"]),
+        breakage_points=int(r["breakage_points"]),
+    ) for r in rows]
+
+
+async def partner_currency(partner_code: str) -> str:
+    row = await fetch_one(connection(),
+                          "SELECT settlement_currency FROM partners WHERE code = $1", partner_code)
+    if row is None:
+        raise SettlementError(SettlementErrorCode.PARTNER_NOT_FOUND,
+                              f"no partner {partner_code!r}", "partnerCode")
+    return str(row["settlement_currency"])

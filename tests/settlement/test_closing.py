@@ -1,0 +1,126 @@
+"""Closing periods: in calendar order, only once they are over, for good; whatever arrives later
+for a closed period is a late item of the next one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal as D
+
+from exchange.members.service import create_member
+from exchange.settlement import storage
+from exchange.settlement.errors import SettlementErrorCode
+from exchange.settlement.service import add_adjustment, close_settlement, run_settlement
+from tests.ledger.helpers import count
+from tests.settlement.factories import (
+    UTC_ZONE,
+    at,
+    by_code,
+    earn,
+    lines,
+    partner,
+    redeem,
+    settlement_failure,
+)
+
+ADMIN = "admin:test"
+
+
+async def test_a_purchase_recorded_after_its_month_closed_is_late_in_the_next(db: str) -> None:
+    # given March settled and closed: 1000 points issued at 0.010; 0.012 from April
+    grocer = await partner("grocer", (at(1, 1), "0.010", "0.008"), (at(1, 4, 0), "0.012", "0.008"))
+    member = await create_member()
+    await earn(member.id, grocer.id, 1000, at(10))
+    closed = await close_settlement("2026-03", ADMIN, UTC_ZONE)
+    march_before = await storage.read_statements("2026-03")
+    # when a purchase made on 30 March is recorded on 2 April, next to an April purchase
+    await earn(member.id, grocer.id, 300, at(30), recorded_at=at(2, 4))
+    await earn(member.id, grocer.id, 500, at(5, 4))
+    april = await run_settlement("2026-04", ADMIN, UTC_ZONE)
+    # then April carries it as a late line at March's price: 300 x 0.010 = 3.00,
+    # beside April's own 500 x 0.012 = 6.00
+    statement = by_code(april.statements)["grocer"]
+    assert lines(statement) == [
+        ("issued", 500, D("0.012"), D("-6.00"), False),
+        ("issued", 300, D("0.010"), D("-3.00"), True),
+    ]
+    assert "late" in statement.lines[1].description
+    assert statement.net == D("-9.00")
+    # and March's stored statements are exactly what the close stored
+    assert closed.is_closed
+    assert march_before == await storage.read_statements("2026-03")
+    assert [s.net for s in march_before] == [D("-10.00")]
+
+
+async def test_a_closed_period_refuses_runs_closes_and_adjustments(db: str) -> None:
+    # given March closed
+    grocer = await partner("grocer", (at(1, 1), "0.010", "0.008"))
+    member = await create_member()
+    await earn(member.id, grocer.id, 1000, at(10))
+    await close_settlement("2026-03", ADMIN, UTC_ZONE)
+    runs = await count("settlement_runs")
+    before = await storage.read_statements("2026-03")
+    # when it is run, closed or adjusted again
+    errors = [
+        await settlement_failure(run_settlement("2026-03", ADMIN, UTC_ZONE)),
+        await settlement_failure(close_settlement("2026-03", ADMIN, UTC_ZONE)),
+        await settlement_failure(add_adjustment("2026-03", "grocer", D("-1.00"), "fee", ADMIN,
+                                                "late-fee", UTC_ZONE)),
+    ]
+    # then each is refused PERIOD_CLOSED and nothing changed
+    assert [e.code for e in errors] == [SettlementErrorCode.PERIOD_CLOSED] * 3
+    assert await count("settlement_runs") == runs
+    assert await count("settlement_adjustments") == 0
+    assert before == await storage.read_statements("2026-03")
+
+
+async def test_periods_close_in_calendar_order(db: str) -> None:
+    # given March closed and April still open
+    grocer = await partner("grocer", (at(1, 1), "0.010", "0.008"))
+    member = await create_member()
+    await earn(member.id, grocer.id, 1000, at(10))
+    await earn(member.id, grocer.id, 100, at(10, 5))
+    await close_settlement("2026-03", ADMIN, UTC_ZONE)
+    # when May is closed before April
+    error = await settlement_failure(close_settlement("2026-05", ADMIN, UTC_ZONE))
+    # then it is refused, names April, and May stays open
+    assert error.code == SettlementErrorCode.EARLIER_PERIOD_OPEN
+    assert "2026-04" in error.message
+    assert not await storage.is_closed("2026-05")
+    # and once April is closed, May closes
+    await close_settlement("2026-04", ADMIN, UTC_ZONE)
+    may = await close_settlement("2026-05", ADMIN, UTC_ZONE)
+    assert [s.net for s in may.statements] == [D("-1.00")]
+
+
+async def test_a_month_cannot_close_before_it_is_over(db: str) -> None:
+    # given the current month (nothing earlier was ever closed)
+    now = datetime.now(UTC)
+    label = f"{now.year:04d}-{now.month:02d}"
+    # when it is closed
+    error = await settlement_failure(close_settlement(label, ADMIN, UTC_ZONE))
+    # then it is refused and it stays open
+    assert error.code == SettlementErrorCode.PERIOD_NOT_OVER
+    assert not await storage.is_closed(label)
+    assert await count("settlement_runs") == 0
+
+
+async def test_the_first_period_settled_takes_everything_before_it_as_late(db: str) -> None:
+    # given activity in February, which is never settled on its own
+    grocer = await partner("grocer", (at(1, 1), "0.010", "0.008"), (at(1, 3, 0), "0.012", "0.009"))
+    member = await create_member()
+    await earn(member.id, grocer.id, 1000, at(10, 2))
+    await redeem(member.id, grocer.id, 400, at(20, 2))
+    await earn(member.id, grocer.id, 200, at(5))
+    # when March, the first period ever, is closed
+    march = await close_settlement("2026-03", ADMIN, UTC_ZONE)
+    # then February's items are late lines at February's prices:
+    #   1000 x 0.010 = 10.00 issued, 400 x 0.008 = 3.20 burned; March's 200 x 0.012 = 2.40
+    assert lines(by_code(march.statements)["grocer"]) == [
+        ("issued", 200, D("0.012"), D("-2.40"), False),
+        ("issued", 1000, D("0.010"), D("-10.00"), True),
+        ("burned", 400, D("0.008"), D("3.20"), True),
+    ]
+    # and February, settled within March, can no longer be run on its own
+    error = await settlement_failure(run_settlement("2026-02", ADMIN, UTC_ZONE))
+    assert error.code == SettlementErrorCode.PERIOD_CLOSED
+    assert await storage.read_statements("2026-02") == []
