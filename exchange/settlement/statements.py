@@ -89,7 +89,10 @@ def build_statements(
     """One statement per partner with anything to settle, lines in a stable order."""
     lines: dict[int, list[Line]] = defaultdict(list)
     for kind, entries in (("issued", issued), ("burned", burned)):
-        for entry in sorted(entries, key=lambda e: (e.is_late, e.price or Decimal(0))):
+        # The price's text breaks ties: "0.01" and "0.010" are equal but print differently,
+        # and a run must not depend on the order the database returned them in.
+        ordered = sorted(entries, key=lambda e: (e.is_late, e.price or Decimal(0), str(e.price)))
+        for entry in ordered:
             lines[entry.partner_id].append(_line(kind, entry, partners[entry.partner_id]))
     for adjustment in adjustments:
         currency = partners[adjustment.partner_id].currency

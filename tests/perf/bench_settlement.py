@@ -365,24 +365,29 @@ async def _settle(url: str) -> dict:
 
 
 async def _explain(url: str) -> None:
+    from exchange.db import close_database, connection, fetch, open_database
     from exchange.settlement import aggregates as agg
 
-    conn = await asyncpg.connect(_asyncpg_url(url))
+    await open_database(url)
     try:
-        through = await conn.fetchval("SELECT MAX(id) FROM transfers")
-        params = (MONTH_START_US, MONTH_START_US + 31 * DAY_US, through, 0)
-        for name in ("_ISSUED", "_BURNED", "_LEDGER_TOTALS", "_BREAKAGE", "_MATRIX"):
-            plan = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {getattr(agg, name)}", *params)
+        conn = connection()
+        through = (await fetch(conn, "SELECT MAX(id) AS id FROM transfers"))[0]["id"]
+        window = agg.Window(MONTH_START_US, MONTH_START_US + 31 * DAY_US, through, 0)
+        for name, sql in agg.sql_by_name(await agg.read_accounts(conn)).items():
+            plan = await fetch(conn, f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *window.params())
             console.rule(name)
-            console.print("\n".join(r[0] for r in plan), soft_wrap=True, markup=False)
+            console.print("\n".join(row["QUERY PLAN"] for row in plan), soft_wrap=True,
+                          markup=False)
     finally:
-        await conn.close()
+        await close_database()
 
 
 # --- Driving it ------------------------------------------------------------------------------
 
 
-def _bench(url: str, transfers: int, explain: bool, child: ProcessPoolExecutor) -> dict:
+def _bench(
+    url: str, transfers: int, explain: bool, child: ProcessPoolExecutor, keep: bool
+) -> dict:
     name = f"exchange_bench_settle_{uuid.uuid4().hex[:10]}"
     scratch = _with_database(url, name)
     asyncio.run(_admin(url, f'CREATE DATABASE "{name}"'))
@@ -398,7 +403,10 @@ def _bench(url: str, transfers: int, explain: bool, child: ProcessPoolExecutor) 
             asyncio.run(_explain(scratch))
         return {"transfers": loaded, "load_seconds": load_seconds, **figures}
     finally:
-        asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            console.print(f"kept {scratch} (drop it when done)")
+        else:
+            asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _report(results: list[dict]) -> bool:
@@ -431,10 +439,12 @@ def main() -> int:
     parser.add_argument("--transfers", type=int, nargs="+", default=[250_000, 1_000_000])
     parser.add_argument("--explain", action="store_true",
                         help="EXPLAIN ANALYZE the settlement queries at the largest volume")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scratch databases (to profile them further)")
     args = parser.parse_args()
     volumes = sorted(args.transfers)
     children = [started_child() for _ in volumes]
-    results = [_bench(args.url, n, args.explain and n == volumes[-1], child)
+    results = [_bench(args.url, n, args.explain and n == volumes[-1], child, args.keep)
                for n, child in zip(volumes, children, strict=True)]
     return 0 if _report(results) else 1
 

@@ -59,7 +59,7 @@ ADMIN = "admin:property"
 # What the examples of this session covered, checked at the end so the test cannot pass empty.
 COVERED: Counter[str] = Counter()
 SETTINGS = settings(
-    max_examples=80 if is_postgres() else 120,
+    max_examples=50 if is_postgres() else 120,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
