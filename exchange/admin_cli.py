@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.table import Table
 
 from exchange import limits
+from exchange.cli_support import console, database_command
 from exchange.config import Settings
 
 if TYPE_CHECKING:
     from exchange.registry.admin_tokens import AdminTokenRecord
 
-console = Console(stderr=True)
 
 
 def add_parsers(sub: Any) -> None:
@@ -31,37 +28,13 @@ def add_parsers(sub: Any) -> None:
         help=f"lifetime in days, {limits.admin_token_ttl_days_min} to "
              f"{limits.admin_token_ttl_days_max} (default {limits.admin_token_ttl_days_default})",
     )
-    create.set_defaults(run=_run(cmd_create))
+    create.set_defaults(run=database_command(cmd_create))
     token.add_parser("list", help="list tokens (never the tokens themselves)").set_defaults(
-        run=_run(cmd_list))
+        run=database_command(cmd_list))
     revoke = token.add_parser("revoke", help="revoke a token, effective at once")
     revoke.add_argument("token_id", help="the id `list` shows, or the token itself")
-    revoke.set_defaults(run=_run(cmd_revoke))
+    revoke.set_defaults(run=database_command(cmd_revoke))
 
-
-def _run(command: Callable[[argparse.Namespace], Awaitable[int]]) -> Callable[..., int]:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        return asyncio.run(_with_database(settings, command, args))
-
-    return run
-
-
-async def _with_database(
-    settings: Settings, command: Callable[[argparse.Namespace], Awaitable[int]],
-    args: argparse.Namespace,
-) -> int:
-    from exchange.db import assert_migrated, close_database, open_database
-    from exchange.registry.errors import RegistryError
-
-    await open_database(settings.database_url)
-    try:
-        await assert_migrated()
-        return await command(args)
-    except RegistryError as error:
-        console.print(f"[bold red]error:[/] {error.code.value}: {error.message}", soft_wrap=True)
-        return 2
-    finally:
-        await close_database()
 
 
 def _when(at_us: int) -> str:
@@ -79,7 +52,7 @@ def _status(record: AdminTokenRecord, at_us: int) -> str:
     return f"{status} {from_us(record.revoked_at):%Y-%m-%d}"
 
 
-async def cmd_create(args: argparse.Namespace) -> int:
+async def cmd_create(args: argparse.Namespace, _: Settings) -> int:
     from exchange.registry.admin_tokens import create_token
 
     token, record = await create_token(args.name, args.ttl_days)
@@ -93,7 +66,7 @@ async def cmd_create(args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_list(_: argparse.Namespace) -> int:
+async def cmd_list(_: argparse.Namespace, __: Settings) -> int:
     from exchange.clock import now_us
     from exchange.registry.admin_tokens import list_tokens
 
@@ -108,7 +81,7 @@ async def cmd_list(_: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_revoke(args: argparse.Namespace) -> int:
+async def cmd_revoke(args: argparse.Namespace, _: Settings) -> int:
     from exchange.registry.admin_tokens import revoke_token
 
     record = await revoke_token(args.token_id)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,9 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from exchange.cli_support import console, database_command
 from exchange.config import Settings
-
-console = Console(stderr=True)
 
 
 def _decimal(text: str) -> Decimal:
@@ -57,8 +54,8 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--name", required=True)
     add.add_argument("--return-window-days", type=int, default=14)
     add.add_argument("--currency", default="EUR", help="settlement currency")
-    add.set_defaults(run=_run(cmd_add))
-    psub.add_parser("list", help="list partners").set_defaults(run=_run(cmd_list))
+    add.set_defaults(run=database_command(cmd_add))
+    psub.add_parser("list", help="list partners").set_defaults(run=database_command(cmd_list))
     rates = psub.add_parser("rates", help="dated rates").add_subparsers(dest="rates_command",
                                                                        required=True)
     rate_set = rates.add_parser("set", help="add a rate in force from a date")
@@ -71,7 +68,7 @@ def add_parsers(sub: Any) -> None:
                           help="CATEGORY=MULTIPLIER, repeatable")
     rate_set.add_argument("--issue-price", type=_decimal, required=True)
     rate_set.add_argument("--redemption-price", type=_decimal, required=True)
-    rate_set.set_defaults(run=_run(cmd_rate_set))
+    rate_set.set_defaults(run=database_command(cmd_rate_set))
     activity = psub.add_parser("activity", help="rewarded activities").add_subparsers(
         dest="activity_command", required=True)
     act_set = activity.add_parser("set", help="reward an activity (e.g. review) with points")
@@ -79,7 +76,7 @@ def add_parsers(sub: Any) -> None:
     act_set.add_argument("kind")
     act_set.add_argument("--points", type=int, required=True)
     act_set.add_argument("--daily-count-max", type=int, default=1)
-    act_set.set_defaults(run=_run(cmd_activity_set))
+    act_set.set_defaults(run=database_command(cmd_activity_set))
     _add_key_parsers(psub)
 
 
@@ -94,39 +91,14 @@ def _add_key_parsers(psub: Any) -> None:
                         help="generate an Ed25519 pair; the private key goes to --out")
     key_add.add_argument("--out", type=Path, help="where --generate writes the private key")
     key_add.add_argument("--key-id", help="default: <code>/<yyyy-mm>")
-    key_add.set_defaults(run=_run(cmd_key_add))
+    key_add.set_defaults(run=database_command(cmd_key_add))
     revoke = key.add_parser("revoke", help="revoke a key, effective at once")
     revoke.add_argument("key_id")
-    revoke.set_defaults(run=_run(cmd_key_revoke))
+    revoke.set_defaults(run=database_command(cmd_key_revoke))
 
 
-def _run(command: Callable[[argparse.Namespace], Awaitable[int]]) -> Callable[..., int]:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        return asyncio.run(_with_database(settings, command, args))
 
-    return run
-
-
-async def _with_database(
-    settings: Settings, command: Callable[[argparse.Namespace], Awaitable[int]],
-    args: argparse.Namespace,
-) -> int:
-    from exchange.db import assert_migrated, close_database, open_database
-    from exchange.members.errors import MemberError
-    from exchange.registry.errors import RegistryError
-
-    await open_database(settings.database_url)
-    try:
-        await assert_migrated()
-        return await command(args)
-    except (RegistryError, MemberError) as error:
-        console.print(f"[bold red]error:[/] {error.code.value}: {error.message}", soft_wrap=True)
-        return 2
-    finally:
-        await close_database()
-
-
-async def cmd_add(args: argparse.Namespace) -> int:
+async def cmd_add(args: argparse.Namespace, _: Settings) -> int:
     from exchange.registry.partners import create_partner
 
     partner = await create_partner(args.code, args.name, return_window_days=args.return_window_days,
@@ -135,7 +107,7 @@ async def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_list(_: argparse.Namespace) -> int:
+async def cmd_list(_: argparse.Namespace, __: Settings) -> int:
     from exchange.registry.partners import list_partners
     from exchange.registry.views import partner_profile
 
@@ -149,7 +121,7 @@ async def cmd_list(_: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_rate_set(args: argparse.Namespace) -> int:
+async def cmd_rate_set(args: argparse.Namespace, _: Settings) -> int:
     from exchange.clock import to_us
     from exchange.registry.partners import get_partner
     from exchange.registry.rates import Rate, set_rate
@@ -166,7 +138,7 @@ async def cmd_rate_set(args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_activity_set(args: argparse.Namespace) -> int:
+async def cmd_activity_set(args: argparse.Namespace, _: Settings) -> int:
     from exchange.registry.activities import Activity, set_activity
     from exchange.registry.partners import get_partner
 
@@ -177,7 +149,7 @@ async def cmd_activity_set(args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_key_add(args: argparse.Namespace) -> int:
+async def cmd_key_add(args: argparse.Namespace, _: Settings) -> int:
     from exchange.registry.keys import add_key, default_key_id
     from exchange.registry.partners import get_partner
 
@@ -220,7 +192,7 @@ def read_public_key(path: Path) -> bytes:
     return public_key_bytes(public_key_from_pem(text))
 
 
-async def cmd_key_revoke(args: argparse.Namespace) -> int:
+async def cmd_key_revoke(args: argparse.Namespace, _: Settings) -> int:
     from exchange.registry.keys import revoke_key
 
     key = await revoke_key(args.key_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import hashlib
 from collections.abc import Awaitable, Callable
@@ -16,14 +15,13 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from exchange.cli_support import console, database_command
 from exchange.config import Settings
 
 if TYPE_CHECKING:
     from exchange.settlement.service import Settlement
 
-console = Console(stderr=True)
 RUN_STEPS = 5  # the steps run_settlement reports through its `progress` callback
-Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
 
 def _decimal(text: str) -> Decimal:
@@ -52,36 +50,11 @@ def add_parsers(sub: Any) -> None:
     adjust.add_argument("--reason", required=True)
     adjust.add_argument("--key", help="idempotency key (default: derived from the request, so "
                                       "running the same command twice adds it once)")
-    run.set_defaults(run=_run(cmd_run))
-    close.set_defaults(run=_run(cmd_close))
-    export.set_defaults(run=_run(cmd_export))
-    adjust.set_defaults(run=_run(cmd_adjust))
+    run.set_defaults(run=database_command(cmd_run))
+    close.set_defaults(run=database_command(cmd_close))
+    export.set_defaults(run=database_command(cmd_export))
+    adjust.set_defaults(run=database_command(cmd_adjust))
 
-
-def _run(command: Command) -> Callable[..., int]:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        return asyncio.run(_with_database(settings, command, args))
-
-    return run
-
-
-async def _with_database(settings: Settings, command: Command, args: argparse.Namespace) -> int:
-    from exchange.db import DatabaseNotMigrated, assert_migrated, close_database, open_database
-    from exchange.settlement.errors import SettlementError
-
-    await open_database(settings.database_url)
-    try:
-        await assert_migrated()
-        return await command(args, settings)
-    except SettlementError as error:
-        console.print(f"[bold red]error:[/] {error.code.value}: {escape(error.message)}",
-                      soft_wrap=True)
-        return 2
-    except DatabaseNotMigrated as error:
-        console.print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
-        return 2
-    finally:
-        await close_database()
 
 
 def operator_name() -> str:
