@@ -6,12 +6,13 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -61,6 +62,18 @@ def _metrics_registry() -> CollectorRegistry:
     return registry
 
 
+_ADMIN_PAGE = Path(__file__).resolve().parents[1] / "web" / "admin.html"
+
+
+async def admin_page(_: Request) -> Response:
+    # The page holds no data: it asks /graphql with the admin's token, like any other client.
+    return HTMLResponse(
+        _ADMIN_PAGE.read_bytes(),
+        headers={"content-security-policy": "default-src 'self'; script-src 'unsafe-inline'; "
+                 "style-src 'unsafe-inline'; img-src 'self' data:", "cache-control": "no-store"},
+    )
+
+
 async def metrics_endpoint(_: Request) -> Response:
     return Response(generate_latest(_metrics_registry()), media_type=CONTENT_TYPE_LATEST)
 
@@ -104,6 +117,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/admin", admin_page, methods=["GET"]),
     ]
     middleware = [Middleware(RequestContext), Middleware(BodyLimit)]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

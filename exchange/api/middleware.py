@@ -19,7 +19,7 @@ from exchange.logs import request_id
 
 logger = logging.getLogger("exchange.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/"})
+_KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/admin", "/"})
 
 
 class BodyTooLarge(Exception):

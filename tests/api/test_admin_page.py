@@ -1,0 +1,51 @@
+"""GET /admin: the settlement charts page. It holds no data; its GraphQL query is checked here
+against the schema and run as an admin, so the page cannot drift from the API it draws."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from graphql import parse, validate
+
+from exchange.api.schema import schema
+from exchange.settlement.service import run_settlement
+from tests.api.client import api_client
+from tests.api.settlement_helpers import as_admin, march_activity
+
+PAGE = Path(__file__).resolve().parents[2] / "exchange" / "web" / "admin.html"
+
+
+def page_query() -> str:
+    found = re.search(r"const QUERY = `(.*?)`;", PAGE.read_text(), re.S)
+    assert found, "the page's GraphQL query is not where the test expects it"
+    return found.group(1)
+
+
+def test_the_pages_query_is_valid_against_the_schema() -> None:
+    errors = validate(schema._schema, parse(page_query()))
+    assert errors == []
+
+
+async def test_the_page_is_served_without_data_and_with_a_strict_policy(db: str) -> None:
+    async with api_client() as client:
+        response = await client.get("/admin")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert "settlementStatements" in response.text
+
+
+async def test_the_pages_query_gives_what_the_charts_draw(db: str) -> None:
+    # given a settled March
+    await march_activity()
+    await run_settlement("2026-03", "admin:test", "UTC")
+    # when the page's own query runs as an admin
+    result = await as_admin(page_query(), period="2026-03")
+    # then it has a net per partner, the operator's result and the flows
+    assert result.errors is None
+    nets = {s["partnerCode"]: s["net"]["amount"] for s in result.data["settlementStatements"]}
+    assert nets == {"fuel": "0.50", "grocer": "-10.00"}
+    assert result.data["settlementOperatorResults"][0]["result"] == {"amount": "9.50"}
+    assert {(c["issuer"], c["burnedAt"]) for c in result.data["settlementMatrix"]} == {
+        ("fuel", "fuel"), ("grocer", "fuel")}
