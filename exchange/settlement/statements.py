@@ -113,10 +113,14 @@ def operator_results(statements: list[Statement]) -> list[OperatorResult]:
     for statement in statements:
         for line in statement.lines:
             sums[statement.currency][line.kind] += line.amount
+    # Sums of rounded lines are exact already; rounding only gives an empty sum its decimals
+    # ("0.00", as a finance reader expects, not "0").
     return [
         OperatorResult(
-            currency=currency, issue_revenue=-sums[currency]["issued"],
-            redemption_cost=sums[currency]["burned"], adjustments=sums[currency]["adjustment"],
+            currency=currency,
+            issue_revenue=round_money(-sums[currency]["issued"], currency),
+            redemption_cost=round_money(sums[currency]["burned"], currency),
+            adjustments=round_money(sums[currency]["adjustment"], currency),
         )
         for currency in sorted(sums)
     ]
