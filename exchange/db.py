@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "exchange.members.models",
     "exchange.registry.models",
     "exchange.settlement.models",
+    "exchange.offers.models",
 ]
 APP_LABEL = "exchange"
 _DOLLAR_PARAM = re.compile(r"\$(\d+)")

@@ -186,6 +186,29 @@ def adjustment(**changes: object) -> str:
     })
 
 
+def offer(**changes: object) -> str:
+    return _insert("offers", **{
+        "funding_partner_id": 1, "title": "t", "kind": "bonus_points", "bonus_points": 10,
+        "percent": 0, "target_partner_ids": "[]", "target_categories": "[]", "target_items": "[]",
+        "segment": "everyone", "segment_days": 0, "spend_currency": "", "spend_min_minor": 0,
+        "starts_at": 0, "ends_at": 10, "requires_activation": False, "budget_points": 100,
+        "points_awarded": 0, "per_member_uses_max": 1, "pacing": "none", "status": "active",
+        "created_by": "admin:a", "created_at": 0, "updated_at": 0, **changes,
+    })
+
+
+def offer_activation(**changes: object) -> str:
+    return _insert("offer_activations", **{
+        "offer_id": 1, "member_id": 1, "activated_by": "partner:a", "activated_at": 0, **changes,
+    })
+
+
+def offer_award(**changes: object) -> str:
+    return _insert("offer_awards", **{
+        "offer_id": 1, "member_id": 1, "earning_id": 1, "points": 5, "created_at": 0, **changes,
+    })
+
+
 def update(table: str, assignment: str) -> str:
     return f"UPDATE {table} SET {assignment}"
 
@@ -314,6 +337,19 @@ CASES: dict[str, Case] = {
     ),
     "settlement_provenance_uniq": Case((provenance(),), (provenance(points=2),)),
     "settlement_adjustments_key_uniq": Case((adjustment(),), (adjustment(amount="2.00"),)),
+    "offers_kind_known": Case((), (offer(kind="cashback"),)),
+    "offers_status_known": Case((offer(),), (offer(status="draft"), update("offers", "status = ''"))),
+    "offers_window": Case((), (offer(starts_at=10), offer(starts_at=11))),
+    "offers_budget_positive": Case((), (offer(budget_points=0),)),
+    "offers_awarded_within_budget": Case(
+        (offer(),),
+        (offer(points_awarded=-1), offer(points_awarded=101),
+         update("offers", "points_awarded = budget_points + 1")),
+    ),
+    "offers_uses_positive": Case((), (offer(per_member_uses_max=0),)),
+    "offer_activations_uniq": Case((offer_activation(),), (offer_activation(activated_at=5),)),
+    "offer_awards_points_positive": Case((), (offer_award(points=0),)),
+    "offer_awards_earning_uniq": Case((offer_award(),), (offer_award(member_id=2, points=7),)),
 }
 
 
