@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from tortoise import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from exchange import limits
 from exchange.clock import days_to_us
-from exchange.db import execute, fetch_one
+from exchange.db import execute, fetch, fetch_one
 from exchange.ledger.accounts import MemberAccounts, lock_member, partner_issued_account_id
 from exchange.ledger.errors import LedgerError, LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
@@ -40,6 +42,32 @@ class PurchaseEarn:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferCredit:
+    """Bonus points an offer gives on a purchase, issued (and paid for) by its funding partner."""
+
+    offer_id: int
+    funding_partner_id: int
+    points: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EarnContext:
+    """What an earn hook sees: the open transaction, after the member's lock is taken."""
+
+    conn: BaseDBAsyncClient
+    member_id: int
+    earning_id: int
+    now_us: int
+
+
+# Runs inside the earn's own transaction, so what it records (history, offer budgets) commits
+# or rolls back with the points. It may lock offer rows: after the member, before the shared
+# partner accounts (journal.py), so the lock order holds.
+EarnHook = Callable[[EarnContext], Awaitable[tuple[OfferCredit, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
 class EarnResult:
     earning_id: int
     points: int
@@ -49,6 +77,8 @@ class EarnResult:
     available_at: int
     expires_at: int
     rules_applied: list[str] = field(default_factory=list)
+    offer_points: int = 0
+    offer_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +122,9 @@ def validate_earn(request: PurchaseEarn) -> None:
         )
 
 
-async def earn_purchase(journal: Journal, request: PurchaseEarn) -> EarnResult:
+async def earn_purchase(
+    journal: Journal, request: PurchaseEarn, on_earn: EarnHook | None = None
+) -> EarnResult:
     validate_earn(request)
     if request.expires_at <= journal.now_us:
         raise LedgerError(
@@ -107,6 +139,18 @@ async def earn_purchase(journal: Journal, request: PurchaseEarn) -> EarnResult:
         journal, accounts, issued_id, request.points, earning_id=earning_id,
         available_at=request.available_at, expires_at=request.expires_at,
     )
+    credits = ()
+    if on_earn is not None:
+        credits = await on_earn(EarnContext(journal.conn, request.member_id, earning_id,
+                                            journal.now_us))
+    for credit in credits:
+        funding_id = await partner_issued_account_id(journal.conn, credit.funding_partner_id)
+        debt, lot = await credit_member(
+            journal, accounts, funding_id, credit.points, earning_id=earning_id,
+            available_at=request.available_at, expires_at=request.expires_at, kind="offer",
+            debt_kind="offer_debt_payment", reason=credit.reason,
+        )
+        to_debt, lot_points = to_debt + debt, lot_points + lot
     is_pending = request.available_at > journal.now_us
     return EarnResult(
         earning_id=earning_id,
@@ -116,7 +160,9 @@ async def earn_purchase(journal: Journal, request: PurchaseEarn) -> EarnResult:
         points_available=0 if is_pending else lot_points,
         available_at=request.available_at,
         expires_at=request.expires_at,
-        rules_applied=list(request.rules_applied),
+        rules_applied=[*request.rules_applied, *(c.reason for c in credits)],
+        offer_points=sum(c.points for c in credits),
+        offer_ids=[c.offer_id for c in credits],
     )
 
 
@@ -130,6 +176,7 @@ async def credit_member(
     available_at: int,
     expires_at: int,
     kind: str = "earn",
+    debt_kind: str = "debt_payment",
     reason: str = "",
 ) -> tuple[int, int]:
     """Credit points: clawback debt first, the rest as a new lot. Return (to debt, to lot).
@@ -141,7 +188,7 @@ async def credit_member(
     debt_transfer_id = None
     if to_debt:
         debt_transfer_id = await journal.post(
-            "debt_payment", source_account_id,
+            debt_kind, source_account_id,
             accounts.clawback_id, to_debt, earning_id=earning_id, reason=reason,
         )
         accounts.clawback += to_debt
@@ -196,6 +243,21 @@ def reversal_target(points: int, amount_minor: int, refunded_minor: int) -> int:
     return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
+@dataclass(frozen=True, slots=True)
+class _Reversal:
+    """The transfer kinds of one source of a purchase's points: the partner's own or offers'."""
+
+    lot_kind: str
+    reversal_kind: str
+    clawback_kind: str
+
+
+_PURCHASE = _Reversal("earn", "reversal", "clawback")
+_OFFER = _Reversal("offer", "offer_reversal", "offer_clawback")
+OFFER_CREDIT_KINDS = ("offer", "offer_debt_payment")
+OFFER_REVERSAL_KINDS = ("offer_reversal", "offer_clawback")
+
+
 async def refund_purchase(journal: Journal, request: PurchaseRefund) -> RefundResult:
     check_amount_minor(request.amount_minor, "amount")
     check_currency(request.currency)
@@ -210,13 +272,50 @@ async def refund_purchase(journal: Journal, request: PurchaseRefund) -> RefundRe
     target = reversal_target(int(earning["points"]), int(earning["amount_minor"]), new_refunded)
     to_reverse = target - int(earning["points_reversed"])
     assert to_reverse >= 0
-    to_debt = await _reverse(journal, accounts, earning, to_reverse) if to_reverse else 0
+    issued_id = await partner_issued_account_id(journal.conn, int(earning["partner_id"]))
+    to_debt = await _reverse(journal, accounts, int(earning["id"]), issued_id, to_reverse,
+                             _PURCHASE)
+    offer_reversed, offer_debt = await _reverse_offers(journal, accounts, earning, new_refunded)
     await execute(
         journal.conn,
         "UPDATE earnings SET amount_refunded_minor = $1, points_reversed = $2 WHERE id = $3",
         new_refunded, target, earning["id"],
     )
-    return RefundResult(int(earning["id"]), to_reverse, to_debt, request.amount_minor)
+    return RefundResult(int(earning["id"]), to_reverse + offer_reversed, to_debt + offer_debt,
+                        request.amount_minor)
+
+
+async def _reverse_offers(
+    journal: Journal, accounts: MemberAccounts, earning: dict[str, Any], refunded_minor: int
+) -> tuple[int, int]:
+    """Offer points go back in the same proportion as the purchase's, each to its funder.
+    What was given and taken back so far is read from the transfers themselves."""
+    given = await _sums_by_account(journal, int(earning["id"]), "debit", OFFER_CREDIT_KINDS)
+    if not given:
+        return 0, 0
+    taken = await _sums_by_account(journal, int(earning["id"]), "credit", OFFER_REVERSAL_KINDS)
+    reversed_total = debt_total = 0
+    for issued_id in sorted(given):
+        target = reversal_target(given[issued_id], int(earning["amount_minor"]), refunded_minor)
+        points = target - taken.get(issued_id, 0)
+        assert points >= 0
+        debt_total += await _reverse(journal, accounts, int(earning["id"]), issued_id, points,
+                                     _OFFER)
+        reversed_total += points
+    return reversed_total, debt_total
+
+
+async def _sums_by_account(
+    journal: Journal, earning_id: int, side: str, kinds: tuple[str, ...]
+) -> dict[int, int]:
+    assert side in ("debit", "credit")
+    rows = await fetch(
+        journal.conn,
+        f"SELECT {side}_account_id AS account_id, SUM(points) AS points FROM transfers "
+        f"WHERE earning_id = $1 AND kind IN ($2, $3) GROUP BY {side}_account_id",
+        earning_id, *kinds,
+    )
+    return {int(r["account_id"]): int(r["points"]) for r in rows}
 
 
 async def _earning_for_update(
@@ -243,24 +342,31 @@ async def _earning_for_update(
 
 
 async def _reverse(
-    journal: Journal, accounts: MemberAccounts, earning: dict[str, Any], points: int
+    journal: Journal,
+    accounts: MemberAccounts,
+    earning_id: int,
+    issued_id: int,
+    points: int,
+    kinds: _Reversal,
 ) -> int:
-    """Take `points` back to the issuer: from the purchase's own lot, then from the member's
+    """Take `points` back to the issuer: from the purchase's own lots, then from the member's
     available balance, and whatever is left becomes clawback debt. Return the debt added."""
-    issued_id = await partner_issued_account_id(journal.conn, int(earning["partner_id"]))
-    still = points - await _reverse_own_lots(journal, accounts, issued_id, earning, points)
+    if not points:
+        return 0
+    still = points - await _reverse_own_lots(journal, accounts, earning_id, issued_id, points,
+                                             kinds)
     from_available = min(still, accounts.available)
     if from_available:
         transfer_id = await journal.post(
-            "reversal", accounts.available_id, issued_id, from_available,
-            earning_id=int(earning["id"]),
+            kinds.reversal_kind, accounts.available_id, issued_id, from_available,
+            earning_id=earning_id,
         )
         await draw_lots(journal, accounts.member_id, from_available, transfer_id)
         accounts.available -= from_available
         still -= from_available
     if still:
         await journal.post(
-            "clawback", accounts.clawback_id, issued_id, still, earning_id=int(earning["id"])
+            kinds.clawback_kind, accounts.clawback_id, issued_id, still, earning_id=earning_id
         )
         accounts.clawback -= still
     return still
@@ -269,27 +375,34 @@ async def _reverse(
 async def _reverse_own_lots(
     journal: Journal,
     accounts: MemberAccounts,
+    earning_id: int,
     issued_id: int,
-    earning: dict[str, Any],
     points: int,
+    kinds: _Reversal,
 ) -> int:
-    row = await fetch_one(
+    rows = await fetch(
         journal.conn,
-        "SELECT id, points_remaining, is_pending, expires_at FROM lots "
-        "WHERE earning_id = $1 AND points_remaining > 0",
-        earning["id"],
+        "SELECT l.id, l.points_remaining, l.is_pending, l.expires_at FROM lots l "
+        "JOIN transfers t ON t.id = l.earn_transfer_id WHERE l.earning_id = $1 "
+        "AND l.issuer_account_id = $2 AND t.kind = $3 AND l.points_remaining > 0 ORDER BY l.id",
+        earning_id, issued_id, kinds.lot_kind,
     )
-    if row is None:
-        return 0
-    take = min(points, int(row["points_remaining"]))
-    is_pending = bool(row["is_pending"])
-    source_id = accounts.pending_id if is_pending else accounts.available_id
-    transfer_id = await journal.post(
-        "reversal", source_id, issued_id, take, earning_id=int(earning["id"])
-    )
-    await take_from_lot(journal, Draw(int(row["id"]), take, int(row["expires_at"])), transfer_id)
-    if is_pending:
-        accounts.pending -= take
-    else:
-        accounts.available -= take
-    return take
+    taken = 0
+    for row in rows:
+        take = min(points - taken, int(row["points_remaining"]))
+        if not take:
+            break
+        is_pending = bool(row["is_pending"])
+        source_id = accounts.pending_id if is_pending else accounts.available_id
+        transfer_id = await journal.post(
+            kinds.reversal_kind, source_id, issued_id, take, earning_id=earning_id
+        )
+        await take_from_lot(
+            journal, Draw(int(row["id"]), take, int(row["expires_at"])), transfer_id
+        )
+        if is_pending:
+            accounts.pending -= take
+        else:
+            accounts.available -= take
+        taken += take
+    return taken

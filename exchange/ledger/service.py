@@ -12,7 +12,13 @@ from typing import Any, TypeVar
 from exchange import limits
 from exchange.ledger import awards, earning, holds, idempotency
 from exchange.ledger.awards import Award, AwardResult
-from exchange.ledger.earning import EarnResult, PurchaseEarn, PurchaseRefund, RefundResult
+from exchange.ledger.earning import (
+    EarnHook,
+    EarnResult,
+    PurchaseEarn,
+    PurchaseRefund,
+    RefundResult,
+)
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
 from exchange.ledger.transaction import run_atomic
@@ -51,13 +57,14 @@ async def earn_purchase(
     idempotency_key: str,
     now_us: int | None = None,
     request_as_sent: Any = None,
+    on_earn: EarnHook | None = None,
 ) -> EarnResult:
     """Earn for a purchase. `request_as_sent` is what the partner sent, when the points were
     derived from it: a retry is matched on that, so a rate changed in between cannot turn the
-    retry into a different request."""
+    retry into a different request. `on_earn` runs in the same transaction (offers, history)."""
     return await _write(
         "earn_purchase", request if request_as_sent is None else request_as_sent, EarnResult,
-        lambda journal: earning.earn_purchase(journal, request),
+        lambda journal: earning.earn_purchase(journal, request, on_earn),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
     )
 

@@ -25,7 +25,8 @@ NO_LATE_ITEMS = -1
 
 # $1 period start, $2 period end, $3 through_id, $4 last closed through id (or -1: no late items)
 _DATED = (
-    "CASE WHEN t.earning_id IS NOT NULL AND t.kind IN ('earn', 'debt_payment') "
+    "CASE WHEN t.earning_id IS NOT NULL AND t.kind IN ('earn', 'debt_payment', 'offer', "
+    "'offer_debt_payment') "
     "THEN e.occurred_at ELSE t.created_at END"
 )
 _INCLUDED = (
@@ -34,6 +35,11 @@ _INCLUDED = (
     f"OR ($4 >= 0 AND {_DATED} < $1 AND t.id > $4))"
 )
 _IS_LATE = f"CASE WHEN {_DATED} < $1 THEN 1 ELSE 0 END"
+# Offer points (and their reversals) are the funding partner's issue too, on a line of their own.
+_IS_OFFER = (
+    "CASE WHEN t.kind IN ('offer', 'offer_debt_payment', 'offer_reversal', 'offer_clawback') "
+    "THEN 1 ELSE 0 END"
+)
 
 
 def _prices(account_kind: str) -> str:
@@ -72,16 +78,17 @@ _EARNING = "LEFT JOIN earnings e ON e.id = t.earning_id"
 # Points coming back are priced as they were issued (the purchase time).
 def _issued_sql(ids: str) -> str:
     return (
-        _prices("partner_issued") + "SELECT account_id, is_late, price, SUM(points) AS points "
-        f"FROM (SELECT t.debit_account_id AS account_id, {_IS_LATE} AS is_late, "
+        _prices("partner_issued") + "SELECT account_id, is_late, is_offer, price, "
+        f"SUM(points) AS points FROM (SELECT t.debit_account_id AS account_id, "
+        f"{_IS_LATE} AS is_late, {_IS_OFFER} AS is_offer, "
         f"pr.issue_price AS price, t.points AS points FROM transfers t {_EARNING} "
         f"{_price_join('t.debit_account_id', _DATED)} "
         f"WHERE t.debit_account_id IN {ids} AND {_INCLUDED} "
-        f"UNION ALL SELECT t.credit_account_id, {_IS_LATE}, pr.issue_price, -t.points "
-        f"FROM transfers t {_EARNING} "
+        f"UNION ALL SELECT t.credit_account_id, {_IS_LATE}, {_IS_OFFER}, pr.issue_price, "
+        f"-t.points FROM transfers t {_EARNING} "
         f"{_price_join('t.credit_account_id', 'COALESCE(e.occurred_at, t.created_at)')} "
         f"WHERE t.credit_account_id IN {ids} AND {_INCLUDED}"
-        ") issued GROUP BY account_id, is_late, price"
+        ") issued GROUP BY account_id, is_late, is_offer, price"
     )
 
 
@@ -160,6 +167,7 @@ class PointsAtPrice:
     is_late: bool
     price: Decimal | None  # None: no rate was in force, the run must refuse
     points: int
+    is_offer: bool = False  # issued for an offer the partner funds
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +226,8 @@ def sql_by_name(accounts: Accounts) -> dict[str, str]:
 def _points_at_price(rows: list[dict], partner_of: dict[int, int]) -> list[PointsAtPrice]:
     return [
         PointsAtPrice(partner_of[int(r["account_id"])], bool(r["is_late"]),
-                      None if r["price"] is None else parse_decimal(r["price"]), int(r["points"]))
+                      None if r["price"] is None else parse_decimal(r["price"]), int(r["points"]),
+                      bool(r.get("is_offer", 0)))
         for r in rows if int(r["points"]) != 0
     ]
 

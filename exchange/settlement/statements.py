@@ -28,7 +28,7 @@ class Adjustment:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    kind: str  # issued | burned | adjustment
+    kind: str  # issued | offer | burned | adjustment
     points: int
     price: Decimal
     amount: Decimal  # signed: positive is owed to the partner
@@ -72,10 +72,10 @@ def _line(kind: str, entry: PointsAtPrice, partner: PartnerInfo) -> Line:
         )
     value = round_money(entry.price * entry.points, partner.currency)
     late = " (late items, dated in an earlier period)" if entry.is_late else ""
-    verb = "issued by" if kind == "issued" else "burned at"
+    verb = {"issued": "issued by", "offer": "issued for offers funded by"}.get(kind, "burned at")
     return Line(
         kind=kind, points=entry.points, price=entry.price,
-        amount=-value if kind == "issued" else value, is_late=entry.is_late,
+        amount=value if kind == "burned" else -value, is_late=entry.is_late,
         description=f"{entry.points} points {verb} {partner.code} at {entry.price}{late}",
     )
 
@@ -91,9 +91,11 @@ def build_statements(
     for kind, entries in (("issued", issued), ("burned", burned)):
         # The price's text breaks ties: "0.01" and "0.010" are equal but print differently,
         # and a run must not depend on the order the database returned them in.
-        ordered = sorted(entries, key=lambda e: (e.is_late, e.price or Decimal(0), str(e.price)))
+        ordered = sorted(entries, key=lambda e: (e.is_offer, e.is_late, e.price or Decimal(0),
+                                                 str(e.price)))
         for entry in ordered:
-            lines[entry.partner_id].append(_line(kind, entry, partners[entry.partner_id]))
+            line_kind = "offer" if entry.is_offer else kind
+            lines[entry.partner_id].append(_line(line_kind, entry, partners[entry.partner_id]))
     for adjustment in adjustments:
         currency = partners[adjustment.partner_id].currency
         lines[adjustment.partner_id].append(Line(
@@ -118,7 +120,8 @@ def operator_results(statements: list[Statement]) -> list[OperatorResult]:
     return [
         OperatorResult(
             currency=currency,
-            issue_revenue=round_money(-sums[currency]["issued"], currency),
+            issue_revenue=round_money(-sums[currency]["issued"] - sums[currency]["offer"],
+                                      currency),
             redemption_cost=round_money(sums[currency]["burned"], currency),
             adjustments=round_money(sums[currency]["adjustment"], currency),
         )
@@ -146,9 +149,10 @@ def check_ledger_agreement(
     for statement in statements:
         for line in statement.lines:
             on_statements[line.kind] += line.points
-    if (on_statements["issued"], on_statements["burned"]) != (issued_points, burned_points):
+    issued_on_statements = on_statements["issued"] + on_statements["offer"]
+    if (issued_on_statements, on_statements["burned"]) != (issued_points, burned_points):
         raise SettlementError(
             SettlementErrorCode.LEDGER_MISMATCH,
-            f"statements show {on_statements['issued']} issued and {on_statements['burned']} "
+            f"statements show {issued_on_statements} issued and {on_statements['burned']} "
             f"burned points; the ledger moved {issued_points} and {burned_points}",
         )

@@ -17,6 +17,7 @@ SettlementError = user_error_type("SettlementError", SettlementErrorCode)
 @strawberry.enum(description="What a statement line settles.")
 class SettlementLineKind(Enum):
     ISSUED = "issued"
+    OFFER = "offer"
     BURNED = "burned"
     ADJUSTMENT = "adjustment"
 
