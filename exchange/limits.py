@@ -38,3 +38,17 @@ query_aliases_max: Final = 15
 query_tokens_max: Final = 2_000
 request_body_bytes_max: Final = 64 * 1024
 page_size_max: Final = 100
+
+# Offers: a partner's live offers, and every size an offer has.
+offers_live_max: Final = 10_000  # across the coalition; ranking is measured at 5,000
+offers_live_per_partner_max: Final = 2_000
+offer_title_length_max: Final = 120
+offer_targets_max: Final = 50
+offer_bonus_points_max: Final = 1_000_000
+offer_multiplier_percent_max: Final = 900  # extra percent: at most x10 points
+offer_budget_points_max: Final = 1_000_000_000
+offer_uses_per_member_max: Final = 1_000
+offer_window_days_max: Final = 366
+offer_segment_days_max: Final = 3_650
+ranking_first_max: Final = 100
+ranking_history_events_max: Final = 500  # a member's most recent purchase lines scored

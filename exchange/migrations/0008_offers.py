@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('kind', fields.CharField(max_length=16)),
                 ('bonus_points', fields.BigIntField(default=0)),
                 ('percent', fields.IntField(default=0)),
-                ('target_partner_ids', fields.TextField(default='[]', unique=False)),
+                ('target_partners', fields.TextField(default='[]', unique=False)),
                 ('target_categories', fields.TextField(default='[]', unique=False)),
                 ('target_items', fields.TextField(default='[]', unique=False)),
                 ('segment', fields.CharField(default='everyone', max_length=12)),

@@ -17,7 +17,7 @@ PACINGS = ("none", "even")
 
 
 class Offer(Model):
-    """A partner-funded offer. Targets are JSON lists: partner ids, category names, item ids
+    """A partner-funded offer. Targets are JSON lists: partner codes, category names, item ids
     ("PARTNERCODE/sku"); an empty list does not narrow the offer."""
 
     id = fields.BigIntField(primary_key=True)
@@ -26,7 +26,7 @@ class Offer(Model):
     kind = fields.CharField(max_length=16)
     bonus_points = fields.BigIntField(default=0)  # bonus_points: per qualifying purchase
     percent = fields.IntField(default=0)  # multiplier: extra percent; reward_discount: off
-    target_partner_ids = fields.TextField(default="[]")
+    target_partners = fields.TextField(default="[]")
     target_categories = fields.TextField(default="[]")
     target_items = fields.TextField(default="[]")
     segment = fields.CharField(max_length=12, default="everyone")

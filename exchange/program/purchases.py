@@ -11,6 +11,8 @@ from exchange.ledger import service as ledger
 from exchange.ledger.earning import PurchaseEarn, PurchaseRefund, RefundResult
 from exchange.members.service import get_linked_member
 from exchange.money import to_minor
+from exchange.offers.at_purchase import HistoryLine, PurchaseContext, purchase_hook
+from exchange.offers.eligibility import EarnLine
 from exchange.program.errors import ProgramError, ProgramErrorCode
 from exchange.program.partner_caller import PartnerCaller
 from exchange.program.rules import (
@@ -21,7 +23,7 @@ from exchange.program.rules import (
     purchase_amount,
 )
 from exchange.registry.partners import PartnerRecord, get_partner_by_id
-from exchange.registry.rates import rate_in_force
+from exchange.registry.rates import Rate, rate_in_force
 
 POINTS_LIFETIME_DAYS = 730
 PURCHASE_AGE_DAYS_MAX = 30
@@ -46,6 +48,7 @@ class PurchaseQuote:
     available_at: int
     expires_at: int
     rules_applied: tuple[str, ...]
+    offer_points: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,8 @@ async def quote_purchase(caller: PartnerCaller, purchase: Purchase) -> PurchaseQ
     """What recording the purchase would earn, without writing anything."""
     await get_linked_member(caller.partner_id, purchase.card_number)
     partner = await get_partner_by_id(caller.partner_id)
-    return await _quote(partner, purchase, now_us())
+    quote, _ = await _quote(partner, purchase, now_us())
+    return quote
 
 
 async def record_purchase(
@@ -69,7 +73,7 @@ async def record_purchase(
 ) -> PurchaseOutcome:
     member = await get_linked_member(caller.partner_id, purchase.card_number)
     partner = await get_partner_by_id(caller.partner_id)
-    quote = await _quote(partner, purchase, now_us())
+    quote, rate = await _quote(partner, purchase, now_us())
     result = await ledger.earn_purchase(
         PurchaseEarn(
             member_id=member.id, partner_id=partner.id, order_id=purchase.order_id,
@@ -79,11 +83,13 @@ async def record_purchase(
             rules_applied=quote.rules_applied,
         ),
         caller=caller.ledger_caller, idempotency_key=idempotency_key, request_as_sent=purchase,
+        on_earn=purchase_hook(_purchase_context(partner, purchase, rate)),
     )
     # A retry gets the first answer: the points and rules as they were, not as now.
     as_recorded = replace(
         quote, points=result.points, available_at=result.available_at,
         expires_at=result.expires_at, rules_applied=tuple(result.rules_applied),
+        offer_points=result.offer_points,
     )
     return PurchaseOutcome(
         quote=as_recorded, earning_id=result.earning_id, points_to_debt=result.points_to_debt,
@@ -104,7 +110,9 @@ async def refund_purchase(
     )
 
 
-async def _quote(partner: PartnerRecord, purchase: Purchase, now: int) -> PurchaseQuote:
+async def _quote(
+    partner: PartnerRecord, purchase: Purchase, now: int
+) -> tuple[PurchaseQuote, Rate]:
     _check_time(purchase.occurred_at, now)
     amount = purchase_amount(purchase.lines, purchase.total, purchase.currency)
     rate = await rate_in_force(partner.id, purchase.currency, purchase.occurred_at)
@@ -118,7 +126,27 @@ async def _quote(partner: PartnerRecord, purchase: Purchase, now: int) -> Purcha
         available_at=purchase.occurred_at + days_to_us(partner.return_window_days),
         expires_at=purchase.occurred_at + days_to_us(POINTS_LIFETIME_DAYS),
         rules_applied=computed.rules_applied,
-    )
+    ), rate
+
+
+def _purchase_context(partner: PartnerRecord, purchase: Purchase, rate: Rate) -> PurchaseContext:
+    """The purchase as offers and the ranking history see it."""
+    if not purchase.lines:
+        assert purchase.total is not None
+        lines = (EarnLine("", "", purchase.total * rate.earn_rate),)
+        history = (HistoryLine("", "", to_minor(purchase.total, purchase.currency)),)
+    else:
+        lines = tuple(
+            EarnLine(f"{partner.code}/{line.sku}", line.category or "",
+                     line.amount * rate.earn_rate * rate.multiplier(line.category))
+            for line in purchase.lines
+        )
+        history = tuple(
+            HistoryLine(line.sku, line.category or "", to_minor(line.amount, purchase.currency))
+            for line in purchase.lines
+        )
+    return PurchaseContext(partner.id, partner.code, purchase.currency, purchase.occurred_at,
+                           lines, history)
 
 
 def _check_time(occurred_at: int, now: int) -> None:

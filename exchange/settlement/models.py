@@ -88,7 +88,8 @@ class SettlementLine(Model):
         constraints = [
             UniqueConstraint(fields=("statement_id", "position"), name="settlement_lines_uniq"),
             CheckConstraint(
-                check="kind IN ('issued', 'offer', 'burned', 'adjustment')", name="settlement_lines_kind"
+                check="kind IN ('issued', 'offer', 'burned', 'adjustment')",
+                name="settlement_lines_kind",
             ),
         ]
 

@@ -189,7 +189,7 @@ def adjustment(**changes: object) -> str:
 def offer(**changes: object) -> str:
     return _insert("offers", **{
         "funding_partner_id": 1, "title": "t", "kind": "bonus_points", "bonus_points": 10,
-        "percent": 0, "target_partner_ids": "[]", "target_categories": "[]", "target_items": "[]",
+        "percent": 0, "target_partners": "[]", "target_categories": "[]", "target_items": "[]",
         "segment": "everyone", "segment_days": 0, "spend_currency": "", "spend_min_minor": 0,
         "starts_at": 0, "ends_at": 10, "requires_activation": False, "budget_points": 100,
         "points_awarded": 0, "per_member_uses_max": 1, "pacing": "none", "status": "active",

@@ -1,0 +1,99 @@
+"""What happens to offers when a purchase earns: its lines join the member's history, and
+every offer that applies gives its bonus, billed to the funding partner. All of it runs inside
+the earn's own transaction (the ledger's earn hook), so it commits with the points or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise import BaseDBAsyncClient
+
+from exchange.db import execute, execute_many, fetch
+from exchange.ledger.earning import EarnContext, EarnHook, OfferCredit
+from exchange.offers.budgets import spend
+from exchange.offers.eligibility import EarnLine, applies_to_purchase, purchase_points
+from exchange.offers.facts import member_facts
+from exchange.offers.store import OfferRecord, record_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    sku: str
+    category: str
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseContext:
+    partner_id: int
+    partner_code: str
+    currency: str
+    occurred_at: int
+    lines: tuple[EarnLine, ...]
+    history: tuple[HistoryLine, ...]
+
+
+def purchase_hook(purchase: PurchaseContext) -> EarnHook:
+    async def hook(context: EarnContext) -> tuple[OfferCredit, ...]:
+        await _record_history(context, purchase)
+        return await _apply_offers(context, purchase)
+
+    return hook
+
+
+async def _record_history(context: EarnContext, purchase: PurchaseContext) -> None:
+    await execute_many(
+        context.conn,
+        "INSERT INTO purchase_items (member_id, partner_id, earning_id, sku, category, "
+        "amount_minor, currency, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [(context.member_id, purchase.partner_id, context.earning_id, line.sku, line.category,
+          line.amount_minor, purchase.currency, purchase.occurred_at)
+         for line in purchase.history],
+    )
+
+
+async def _candidates(
+    conn: BaseDBAsyncClient, purchase: PurchaseContext, now: int
+) -> list[OfferRecord]:
+    """Earning offers live at the purchase that may target its partner, by ascending id (the
+    order their budgets are locked in)."""
+    rows = await fetch(
+        conn,
+        "SELECT o.*, p.code AS funding_partner_code FROM offers o "
+        "JOIN partners p ON p.id = o.funding_partner_id WHERE o.status = 'active' "
+        "AND o.kind IN ('bonus_points', 'multiplier') AND o.starts_at <= $1 AND o.ends_at > $1 "
+        "AND o.ends_at > $2 AND ((o.target_partners = '[]' AND o.funding_partner_id = $3) "
+        "OR o.target_partners LIKE $4) ORDER BY o.id",
+        purchase.occurred_at, now, purchase.partner_id, f'%"{purchase.partner_code}"%',
+    )
+    return [record_from_row(row) for row in rows]
+
+
+async def _apply_offers(
+    context: EarnContext, purchase: PurchaseContext
+) -> tuple[OfferCredit, ...]:
+    offers = await _candidates(context.conn, purchase, context.now_us)
+    if not offers:
+        return ()
+    facts = await member_facts(context.conn, context.member_id, context.now_us,
+                               except_earning_id=context.earning_id)
+    credits = []
+    for offer in offers:
+        if not applies_to_purchase(offer, facts, purchase.occurred_at, context.now_us):
+            continue
+        points = purchase_points(offer, purchase.partner_code, purchase.lines)
+        if points <= 0 or not await spend(context.conn, offer.id, points, context.now_us):
+            continue
+        await execute(
+            context.conn,
+            "INSERT INTO offer_awards (offer_id, member_id, earning_id, points, created_at) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            offer.id, context.member_id, context.earning_id, points, context.now_us,
+        )
+        credits.append(OfferCredit(
+            offer_id=offer.id, funding_partner_id=offer.funding_partner_id, points=points,
+            reason=f"offer {offer.id} \"{offer.spec.title}\": +{points} points, funded by "
+                   f"{offer.funding_partner_code}"[:200],
+        ))
+    return tuple(credits)

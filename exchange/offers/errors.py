@@ -1,0 +1,23 @@
+"""Expected offer failures, each with a code."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class OfferErrorCode(Enum):
+    INVALID_OFFER = "INVALID_OFFER"
+    OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
+    OFFER_NOT_ACTIVE = "OFFER_NOT_ACTIVE"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    BUDGET_BELOW_AWARDED = "BUDGET_BELOW_AWARDED"
+    PARTNER_NOT_FOUND = "PARTNER_NOT_FOUND"
+    TOO_MANY_OFFERS = "TOO_MANY_OFFERS"
+
+
+class OfferError(ValueError):
+    def __init__(self, code: OfferErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
