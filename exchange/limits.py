@@ -52,3 +52,4 @@ offer_window_days_max: Final = 366
 offer_segment_days_max: Final = 3_650
 ranking_first_max: Final = 100
 ranking_history_events_max: Final = 500  # a member's most recent purchase lines scored
+popularity_items_max: Final = 100_000  # items counted for the popularity-only ranking

@@ -28,6 +28,8 @@ from exchange.api.admin.types import AdminInfo
 from exchange.api.errors import should_mask_error
 from exchange.api.members import resolvers as members
 from exchange.api.members.types import ActivityRecordPayload, Member, MemberEnrollPayload
+from exchange.api.offers import resolvers as offer_resolvers
+from exchange.api.offers.types import Offer, OfferActivatePayload, OfferPayload, OfferRanking
 from exchange.api.partners import resolvers as partners
 from exchange.api.partners.types import Partner
 from exchange.api.purchases import resolvers as purchases
@@ -75,6 +77,14 @@ class Query:
     earn_quote: EarnQuotePayload = strawberry.field(
         resolver=purchases.earn_quote,
         description="What a purchase would earn, computed as purchaseRecord would, unwritten.",
+    )
+    offers: OfferRanking = strawberry.field(
+        resolver=offer_resolvers.offers,
+        description="Eligible offers ranked for a member linked to the caller, each with why.",
+    )
+    offers_funded: list[Offer] = strawberry.field(
+        resolver=offer_resolvers.offers_funded,
+        description="The offers the calling partner funds (admins: all), with their budgets.",
     )
     admin_whoami: AdminInfo = strawberry.field(
         resolver=admin.admin_whoami,
@@ -131,6 +141,18 @@ class Mutation:
     redemption_refund: RedemptionRefundPayload = strawberry.mutation(
         resolver=redemptions.redemption_refund,
         description="Give burned points back to the member.",
+    )
+    offer_create: OfferPayload = strawberry.mutation(
+        resolver=offer_resolvers.offer_create,
+        description="Create an offer: the calling partner funds it (admins name the funder).",
+    )
+    offer_update: OfferPayload = strawberry.mutation(
+        resolver=offer_resolvers.offer_update,
+        description="Change an offer's title, end, budget, limits, pacing or status.",
+    )
+    offer_activate: OfferActivatePayload = strawberry.mutation(
+        resolver=offer_resolvers.offer_activate,
+        description="Activate (clip) an offer for a member; activating again changes nothing.",
     )
     settlement_run: SettlementPayload = strawberry.mutation(
         resolver=settlement.settlement_run,

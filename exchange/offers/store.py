@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from exchange import limits
 from exchange.clock import now_us
 from exchange.db import connection, execute, fetch, fetch_one
+from exchange.offers import changes
 from exchange.offers.errors import OfferError, OfferErrorCode
 from exchange.offers.spec import (
     OfferChange,
@@ -81,7 +82,9 @@ async def create_offer(funding_partner_id: int, spec: OfferSpec, created_by: str
         row = await fetch_one(conn, _INSERT, *_insert_values(funding_partner_id, spec,
                                                                created_by, now))
         assert row is not None
-        return await get_offer(int(row["id"]), conn=conn)
+        created = await get_offer(int(row["id"]), conn=conn)
+    changes.bump()  # after the commit: a catalogue rebuilt now must see the offer
+    return created
 
 
 _INSERT = (
@@ -173,7 +176,9 @@ async def update_offer(
             updated.spec.per_member_uses_max, updated.spec.pacing, updated.status, now_us(),
             offer_id,
         )
-        return await get_offer(offer_id, conn=conn)
+        updated_record = await get_offer(offer_id, conn=conn)
+    changes.bump()
+    return updated_record
 
 
 def _apply_change(offer: OfferRecord, change: OfferChange) -> OfferRecord:

@@ -69,6 +69,7 @@ async def purchase_record(
     return PurchaseRecordPayload(purchase=PurchaseEarning(
         points=quote.points, points_pending=outcome.points_pending,
         points_available=outcome.points_available, points_to_debt=outcome.points_to_debt,
+        offer_points=quote.offer_points,
         amount=money(quote.amount, quote.currency), pending_until=moment(quote.available_at),
         expires_at=moment(quote.expires_at), rules_applied=list(quote.rules_applied),
     ))

@@ -56,6 +56,9 @@ class PurchaseEarning:
     points_to_debt: int = strawberry.field(
         description="Points that paid off the member's clawback debt first."
     )
+    offer_points: int = strawberry.field(
+        description="Bonus points of offers, funded by their partners, beyond `points`."
+    )
     amount: Money
     pending_until: ZonedDateTime
     expires_at: ZonedDateTime
