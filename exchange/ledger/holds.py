@@ -9,13 +9,22 @@ A hold resolves exactly once: its status changes only under its member's lock, f
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+
+from tortoise import BaseDBAsyncClient
 
 from exchange import limits
 from exchange.clock import seconds_to_us
 from exchange.db import execute, fetch_one
-from exchange.ledger.accounts import MemberAccounts, lock_member, partner_redeemed_account_id
+from exchange.ledger.accounts import (
+    MemberAccounts,
+    lock_member,
+    partner_issued_account_id,
+    partner_redeemed_account_id,
+)
+from exchange.ledger.earning import OfferCredit, credit_member
 from exchange.ledger.errors import LedgerError, LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
@@ -42,6 +51,22 @@ class HoldResult:
     points_captured: int
     points_released: int
     expires_at: int
+    offer_points: int = 0  # of the burned points, those an offer's funder paid for
+
+
+@dataclass(frozen=True, slots=True)
+class SpendContext:
+    """What a redemption hook sees: the open transaction, after the member's lock is taken."""
+
+    conn: BaseDBAsyncClient
+    member_id: int
+    points: int
+    now_us: int
+
+
+# Runs inside the redemption's transaction: it may spend offer budgets (locking offer rows after
+# the member, before the shared accounts) and returns the points offers pay for.
+SpendHook = Callable[[SpendContext], Awaitable[tuple[OfferCredit, ...]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +100,17 @@ async def authorize(
     return HoldResult(int(hold["id"]), AUTHORIZED, points, 0, 0, int(hold["expires_at"]))
 
 
-async def redeem(journal: Journal, member_id: int, partner_id: int, points: int) -> HoldResult:
-    """Burn points in one step: a hold created already captured."""
+async def redeem(
+    journal: Journal, member_id: int, partner_id: int, points: int,
+    on_redeem: SpendHook | None = None,
+) -> HoldResult:
+    """Burn points in one step: a hold created already captured. A discount an offer gives is
+    credited to the member first, by the offer's funder, and burned with the rest."""
     check_points(points, "points")
-    accounts = await _lock_for_spend(journal, member_id, points)
+    accounts = await lock_member(journal, member_id)
+    await settle_member_lots(journal, accounts)
+    offer_points = await _credit_discounts(journal, accounts, points, on_redeem)
+    _take_available(accounts, points)
     redeemed_id = await partner_redeemed_account_id(journal.conn, partner_id)
     hold = await fetch_one(
         journal.conn,
@@ -96,7 +128,27 @@ async def redeem(journal: Journal, member_id: int, partner_id: int, points: int)
     await _update_hold(
         journal, hold_id, authorize_transfer_id=transfer_id, capture_transfer_id=transfer_id
     )
-    return HoldResult(hold_id, CAPTURED, points, points, 0, journal.now_us)
+    return HoldResult(hold_id, CAPTURED, points, points, 0, journal.now_us, offer_points)
+
+
+async def _credit_discounts(
+    journal: Journal, accounts: MemberAccounts, points: int, on_redeem: SpendHook | None
+) -> int:
+    if on_redeem is None:
+        return 0
+    credits = await on_redeem(
+        SpendContext(journal.conn, accounts.member_id, points, journal.now_us))
+    for credit in credits:
+        funding_id = await partner_issued_account_id(journal.conn, credit.funding_partner_id)
+        # A lot that expires next of all (in a microsecond), so the burn right after draws it
+        # first and whole: a discount is always less than the points burned.
+        assert 0 < credit.points < points
+        await credit_member(
+            journal, accounts, funding_id, credit.points, earning_id=None,
+            available_at=journal.now_us, expires_at=journal.now_us + 1,
+            kind="offer", debt_kind="offer_debt_payment", reason=credit.reason,
+        )
+    return sum(credit.points for credit in credits)
 
 
 async def capture(
@@ -189,6 +241,11 @@ def _check_ttl(ttl_seconds: int) -> None:
 async def _lock_for_spend(journal: Journal, member_id: int, points: int) -> MemberAccounts:
     accounts = await lock_member(journal, member_id)
     await settle_member_lots(journal, accounts)
+    _take_available(accounts, points)
+    return accounts
+
+
+def _take_available(accounts: MemberAccounts, points: int) -> None:
     if accounts.available < points:
         raise LedgerError(
             LedgerErrorCode.INSUFFICIENT_POINTS,
@@ -196,7 +253,6 @@ async def _lock_for_spend(journal: Journal, member_id: int, points: int) -> Memb
             "points",
         )
     accounts.available -= points
-    return accounts
 
 
 async def _lock_hold(

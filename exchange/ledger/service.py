@@ -19,7 +19,7 @@ from exchange.ledger.earning import (
     PurchaseRefund,
     RefundResult,
 )
-from exchange.ledger.holds import HoldResult, RedemptionRefundResult
+from exchange.ledger.holds import HoldResult, RedemptionRefundResult, SpendHook
 from exchange.ledger.journal import Journal
 from exchange.ledger.transaction import run_atomic
 
@@ -132,11 +132,12 @@ async def redeem_points(
     caller: str,
     idempotency_key: str,
     now_us: int | None = None,
+    on_redeem: SpendHook | None = None,
 ) -> HoldResult:
     return await _write(
         "redeem_points", {"member": member_id, "partner": partner_id, "points": points},
         HoldResult,
-        lambda journal: holds.redeem(journal, member_id, partner_id, points),
+        lambda journal: holds.redeem(journal, member_id, partner_id, points, on_redeem),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
     )
 

@@ -53,27 +53,45 @@ async def _record_history(context: EarnContext, purchase: PurchaseContext) -> No
     )
 
 
-async def _candidates(
-    conn: BaseDBAsyncClient, purchase: PurchaseContext, now: int
+async def candidate_offers(
+    conn: BaseDBAsyncClient, kinds: tuple[str, str], at: int, now: int, partner_id: int,
+    partner_code: str,
 ) -> list[OfferRecord]:
-    """Earning offers live at the purchase that may target its partner, by ascending id (the
-    order their budgets are locked in)."""
+    """Offers of these kinds live at `at` that may target the partner, by ascending id (the
+    order their budgets are locked in). eligibility.targets_partner decides exactly."""
     rows = await fetch(
         conn,
         "SELECT o.*, p.code AS funding_partner_code FROM offers o "
         "JOIN partners p ON p.id = o.funding_partner_id WHERE o.status = 'active' "
-        "AND o.kind IN ('bonus_points', 'multiplier') AND o.starts_at <= $1 AND o.ends_at > $1 "
+        "AND o.kind IN ($5, $6) AND o.starts_at <= $1 AND o.ends_at > $1 "
         "AND o.ends_at > $2 AND ((o.target_partners = '[]' AND o.funding_partner_id = $3) "
         "OR o.target_partners LIKE $4) ORDER BY o.id",
-        purchase.occurred_at, now, purchase.partner_id, f'%"{purchase.partner_code}"%',
+        at, now, partner_id, f'%"{partner_code}"%', *kinds,
     )
     return [record_from_row(row) for row in rows]
+
+
+async def record_award(conn: BaseDBAsyncClient, offer: OfferRecord, member_id: int,
+                       earning_id: int | None, points: int, now: int) -> OfferCredit:
+    await execute(
+        conn,
+        "INSERT INTO offer_awards (offer_id, member_id, earning_id, points, created_at) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        offer.id, member_id, earning_id, points, now,
+    )
+    return OfferCredit(
+        offer_id=offer.id, funding_partner_id=offer.funding_partner_id, points=points,
+        reason=f"offer {offer.id} \"{offer.spec.title}\": {points} points, funded by "
+               f"{offer.funding_partner_code}"[:200],
+    )
 
 
 async def _apply_offers(
     context: EarnContext, purchase: PurchaseContext
 ) -> tuple[OfferCredit, ...]:
-    offers = await _candidates(context.conn, purchase, context.now_us)
+    offers = await candidate_offers(
+        context.conn, ("bonus_points", "multiplier"), purchase.occurred_at, context.now_us,
+        purchase.partner_id, purchase.partner_code)
     if not offers:
         return ()
     facts = await member_facts(context.conn, context.member_id, context.now_us,
@@ -85,15 +103,6 @@ async def _apply_offers(
         points = purchase_points(offer, purchase.partner_code, purchase.lines)
         if points <= 0 or not await spend(context.conn, offer.id, points, context.now_us):
             continue
-        await execute(
-            context.conn,
-            "INSERT INTO offer_awards (offer_id, member_id, earning_id, points, created_at) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            offer.id, context.member_id, context.earning_id, points, context.now_us,
-        )
-        credits.append(OfferCredit(
-            offer_id=offer.id, funding_partner_id=offer.funding_partner_id, points=points,
-            reason=f"offer {offer.id} \"{offer.spec.title}\": +{points} points, funded by "
-                   f"{offer.funding_partner_code}"[:200],
-        ))
+        credits.append(await record_award(context.conn, offer, context.member_id,
+                                          context.earning_id, points, context.now_us))
     return tuple(credits)

@@ -10,6 +10,7 @@ from exchange import limits
 from exchange.ledger import service as ledger
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.members.service import get_linked_member
+from exchange.offers.at_redemption import redemption_hook
 from exchange.program.partner_caller import PartnerCaller
 
 
@@ -49,6 +50,7 @@ async def redeem(
     return await ledger.redeem_points(
         member.id, caller.partner_id, points, caller=caller.ledger_caller,
         idempotency_key=idempotency_key,
+        on_redeem=redemption_hook(caller.partner_id, caller.code),
     )
 
 

@@ -32,7 +32,9 @@ mutation($input: OfferActivateInput!) {
 RANKING = """
 query($card: String!, $first: Int!, $exploration: Boolean! = false) {
   offers(cardNumber: $card, first: $first, exploration: $exploration) {
-    offers { rank score reason isActivated offer { id fundingPartnerCode title budget { budgetPoints } } }
+    offers {
+      rank score reason isActivated offer { id fundingPartnerCode title budget { budgetPoints } }
+    }
     modelVersion modelTrainedAt
   }
 }"""

@@ -129,3 +129,37 @@ def _days_later(days: int) -> str:
     from datetime import timedelta
 
     return (datetime.now(UTC) + timedelta(days=days, minutes=-1)).isoformat()
+
+
+REDEEM = """
+mutation($input: PointsRedeemInput!) {
+  pointsRedeem(input: $input) { redemption { points offerPoints } errors { field code message } }
+}"""
+
+
+async def test_a_reward_discount_pays_part_of_a_redemption(db: str) -> None:
+    # given a grocer (window 0) funding 20% off rewards at the fuel chain, to be activated
+    grocer = await partner_with_rate(window_days=0)
+    fuel = await partner_with_rate("fuel")
+    offer = await created_offer(grocer, kind="REWARD_DISCOUNT", bonusPoints=None,
+                                discountPercent=20, targeting={"partners": ["fuel"]},
+                                requiresActivation=True)
+    card = await enrolled_card(grocer)
+    await fuel.run("""mutation($c: String!) { memberEnroll(input: {cardNumber: $c}) {
+        errors { code } } }""", c=card)
+    await _buy(grocer, card, total="100.00")
+    await activated(fuel, offer["id"], card)
+    # when the member spends 50 points at the fuel chain
+    data = await fuel.run(REDEEM, input={"cardNumber": card, "points": 50,
+                                         "idempotencyKey": unique("k")})
+    # then 50 are burned at fuel, of which the grocer paid 10: the member has 60 of 100 left
+    assert data["pointsRedeem"]["redemption"] == {"points": 50, "offerPoints": 10}
+    balance = await row("SELECT balance FROM accounts WHERE kind = 'member_available' "
+                        "AND owner_id = (SELECT id FROM members WHERE card_number = $1)", card)
+    assert balance["balance"] == 60
+    assert (await get_offer(int(offer["id"]))).points_awarded == 10
+    # and a member who cannot pay the rest is refused with the budget untouched
+    refused = await fuel.run(REDEEM, input={"cardNumber": card, "points": 80,
+                                            "idempotencyKey": unique("k")})
+    assert refused["pointsRedeem"]["errors"][0]["code"] == "INSUFFICIENT_POINTS"
+    assert (await get_offer(int(offer["id"]))).points_awarded == 10

@@ -338,7 +338,9 @@ CASES: dict[str, Case] = {
     "settlement_provenance_uniq": Case((provenance(),), (provenance(points=2),)),
     "settlement_adjustments_key_uniq": Case((adjustment(),), (adjustment(amount="2.00"),)),
     "offers_kind_known": Case((), (offer(kind="cashback"),)),
-    "offers_status_known": Case((offer(),), (offer(status="draft"), update("offers", "status = ''"))),
+    "offers_status_known": Case(
+        (offer(),), (offer(status="draft"), update("offers", "status = ''")),
+    ),
     "offers_window": Case((), (offer(starts_at=10), offer(starts_at=11))),
     "offers_budget_positive": Case((), (offer(budget_points=0),)),
     "offers_awarded_within_budget": Case(

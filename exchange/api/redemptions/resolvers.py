@@ -41,6 +41,7 @@ def _payload(hold: HoldResult) -> RedemptionPayload:
         id=strawberry.ID(str(hold.hold_id)), status=RedemptionStatus(hold.status),
         points=hold.points, points_captured=hold.points_captured,
         points_released=hold.points_released, expires_at=moment(hold.expires_at),
+        offer_points=hold.offer_points,
     ))
 
 

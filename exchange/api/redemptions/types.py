@@ -31,6 +31,9 @@ class Redemption:
     points_captured: int
     points_released: int
     expires_at: ZonedDateTime
+    offer_points: int = strawberry.field(
+        description="Of the points burned, those a reward-discount offer's funder paid "
+                    "(one-step redemptions); the member paid the rest.")
 
 
 @strawberry.input(description="Reserve points at checkout.")
