@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from exchange import admin_cli, partner_cli, settle_cli
+from exchange import admin_cli, offers_cli, partner_cli, settle_cli
 from exchange.config import ConfigError, Settings, load_settings
 
 console = Console(stderr=True)
@@ -207,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     partner_cli.add_parsers(sub)
     admin_cli.add_parsers(sub)
     settle_cli.add_parsers(sub)
+    offers_cli.add_parsers(sub)
     return parser
 
 

@@ -27,6 +27,7 @@ async def _with_database(settings: Settings, command: Command, args: argparse.Na
     from exchange.db import DatabaseNotMigrated, assert_migrated, close_database, open_database
     from exchange.ledger.errors import LedgerError
     from exchange.members.errors import MemberError
+    from exchange.offers.errors import OfferError
     from exchange.program.errors import ProgramError
     from exchange.registry.errors import RegistryError
     from exchange.settlement.errors import SettlementError
@@ -35,7 +36,8 @@ async def _with_database(settings: Settings, command: Command, args: argparse.Na
     try:
         await assert_migrated()
         return await command(args, settings)
-    except (LedgerError, MemberError, ProgramError, RegistryError, SettlementError) as error:
+    except (LedgerError, MemberError, OfferError, ProgramError, RegistryError,
+            SettlementError) as error:
         console.print(f"[bold red]error:[/] {error.code.value}: {escape(error.message)}",
                       soft_wrap=True)
         return 2
