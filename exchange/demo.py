@@ -14,8 +14,9 @@ from pathlib import Path
 
 from exchange.clock import days_to_us, now_us
 from exchange.ledger import service, sweeps
-from exchange.ledger.earning import PurchaseEarn, PurchaseRefund
+from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.errors import LedgerError
+from exchange.ledger.refunds import PurchaseRefund
 from exchange.members.service import Enrolment, MemberRecord, enrol
 from exchange.partner_cli import write_new_private_key
 from exchange.registry.activities import Activity, set_activity

@@ -10,17 +10,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from exchange import limits
-from exchange.ledger import awards, earning, holds, idempotency
+from exchange.ledger import awards, earning, holds, idempotency, refunds
 from exchange.ledger.awards import Award, AwardResult
-from exchange.ledger.earning import (
-    EarnHook,
-    EarnResult,
-    PurchaseEarn,
-    PurchaseRefund,
-    RefundResult,
-)
+from exchange.ledger.earning import EarnHook, EarnResult, PurchaseEarn
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult, SpendHook
 from exchange.ledger.journal import Journal
+from exchange.ledger.refunds import PurchaseRefund, RefundResult
 from exchange.ledger.transaction import run_atomic
 
 R = TypeVar("R")
@@ -74,7 +69,7 @@ async def refund_purchase(
 ) -> RefundResult:
     return await _write(
         "refund_purchase", request, RefundResult,
-        lambda journal: earning.refund_purchase(journal, request),
+        lambda journal: refunds.refund_purchase(journal, request),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
     )
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from exchange import limits
 from exchange.clock import days_to_us, now_us, seconds_to_us
 from exchange.ledger import service as ledger
-from exchange.ledger.earning import PurchaseEarn, PurchaseRefund, RefundResult
+from exchange.ledger.earning import PurchaseEarn
+from exchange.ledger.refunds import PurchaseRefund, RefundResult
 from exchange.members.service import get_linked_member
 from exchange.money import to_minor
 from exchange.offers.at_purchase import HistoryLine, PurchaseContext, purchase_hook

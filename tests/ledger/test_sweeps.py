@@ -5,8 +5,8 @@ from __future__ import annotations
 from exchange.ledger import models as m
 from exchange.ledger import service, sweeps
 from exchange.ledger.balances import member_balances
-from exchange.ledger.earning import PurchaseRefund
 from exchange.ledger.errors import LedgerErrorCode as Code
+from exchange.ledger.refunds import PurchaseRefund
 from exchange.ledger.sweeps import SweepReport
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
 from tests.ledger.helpers import (

@@ -40,8 +40,9 @@ from exchange import limits
 from exchange.db import close_database, connection, fetch, open_database
 from exchange.ledger import models as m
 from exchange.ledger import service, sweeps
-from exchange.ledger.earning import PurchaseEarn, PurchaseRefund
+from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.errors import LedgerErrorCode
+from exchange.ledger.refunds import PurchaseRefund
 from tests.conftest import create_database, drop_database
 from tests.ledger.factories import DAY, T0, member, partner
 from tests.ledger.helpers import failure, snapshot

@@ -37,8 +37,9 @@ from exchange.clock import days_to_us, to_us
 from exchange.db import close_database, connection, fetch, open_database
 from exchange.ledger import service, sweeps
 from exchange.ledger.balances import member_balances
-from exchange.ledger.earning import PurchaseEarn, PurchaseRefund
+from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.errors import LedgerError
+from exchange.ledger.refunds import PurchaseRefund
 from exchange.members.service import create_member
 from exchange.money import minor_unit_digits
 from exchange.registry.partners import create_partner
