@@ -9,10 +9,15 @@ from dataclasses import dataclass
 
 from tortoise import BaseDBAsyncClient
 
-from exchange.db import execute, execute_many, fetch
+from exchange.db import connection, execute, execute_many, fetch
 from exchange.ledger.earning import EarnContext, EarnHook, OfferCredit
 from exchange.offers.budgets import spend
-from exchange.offers.eligibility import EarnLine, applies_to_purchase, purchase_points
+from exchange.offers.eligibility import (
+    EarnLine,
+    applies_to_purchase,
+    paced_cap,
+    purchase_points,
+)
 from exchange.offers.facts import member_facts
 from exchange.offers.store import OfferRecord, record_from_row
 
@@ -79,11 +84,35 @@ async def record_award(conn: BaseDBAsyncClient, offer: OfferRecord, member_id: i
         "VALUES ($1, $2, $3, $4, $5)",
         offer.id, member_id, earning_id, points, now,
     )
+    return _credit(offer, points)
+
+
+def _credit(offer: OfferRecord, points: int) -> OfferCredit:
     return OfferCredit(
         offer_id=offer.id, funding_partner_id=offer.funding_partner_id, points=points,
         reason=f"offer {offer.id} \"{offer.spec.title}\": {points} points, funded by "
                f"{offer.funding_partner_code}"[:200],
     )
+
+
+async def preview_offers(member_id: int, purchase: PurchaseContext, now: int
+                         ) -> tuple[OfferCredit, ...]:
+    """What the offers would give on this purchase now, written nowhere (for a quote): the same
+    rules, without spending budgets, so a purchase racing others may get less."""
+    conn = connection()
+    offers = await candidate_offers(conn, ("bonus_points", "multiplier"), purchase.occurred_at,
+                                    now, purchase.partner_id, purchase.partner_code)
+    if not offers:
+        return ()
+    facts = await member_facts(conn, member_id, now)
+    credits = []
+    for offer in offers:
+        points = purchase_points(offer, purchase.partner_code, purchase.lines)
+        if points > 0 and applies_to_purchase(offer, facts, purchase.occurred_at, now) and (
+            offer.points_awarded + points <= paced_cap(offer.spec, now)
+        ):
+            credits.append(_credit(offer, points))
+    return tuple(credits)
 
 
 async def _apply_offers(

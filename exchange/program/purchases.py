@@ -12,7 +12,12 @@ from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
 from exchange.members.service import get_linked_member
 from exchange.money import to_minor
-from exchange.offers.at_purchase import HistoryLine, PurchaseContext, purchase_hook
+from exchange.offers.at_purchase import (
+    HistoryLine,
+    PurchaseContext,
+    preview_offers,
+    purchase_hook,
+)
 from exchange.offers.eligibility import EarnLine
 from exchange.program.errors import ProgramError, ProgramErrorCode
 from exchange.program.partner_caller import PartnerCaller
@@ -63,10 +68,13 @@ class PurchaseOutcome:
 
 async def quote_purchase(caller: PartnerCaller, purchase: Purchase) -> PurchaseQuote:
     """What recording the purchase would earn, without writing anything."""
-    await get_linked_member(caller.partner_id, purchase.card_number)
+    member = await get_linked_member(caller.partner_id, purchase.card_number)
     partner = await get_partner_by_id(caller.partner_id)
-    quote, _ = await _quote(partner, purchase, now_us())
-    return quote
+    now = now_us()
+    quote, rate = await _quote(partner, purchase, now)
+    credits = await preview_offers(member.id, _purchase_context(partner, purchase, rate), now)
+    return replace(quote, offer_points=sum(c.points for c in credits),
+                   rules_applied=(*quote.rules_applied, *(c.reason for c in credits)))
 
 
 async def record_purchase(

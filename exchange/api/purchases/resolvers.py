@@ -42,9 +42,9 @@ def _errors(error: Exception) -> list:
 
 def _quote(quote: purchases.PurchaseQuote) -> EarnQuote:
     return EarnQuote(
-        points=quote.points, amount=money(quote.amount, quote.currency),
-        pending_until=moment(quote.available_at), expires_at=moment(quote.expires_at),
-        rules_applied=list(quote.rules_applied),
+        points=quote.points, offer_points=quote.offer_points,
+        amount=money(quote.amount, quote.currency), pending_until=moment(quote.available_at),
+        expires_at=moment(quote.expires_at), rules_applied=list(quote.rules_applied),
     )
 
 

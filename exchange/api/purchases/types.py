@@ -42,6 +42,9 @@ class PurchaseRecordInput(EarnQuoteInput):
 @strawberry.type(description="What a purchase earns, and why.")
 class EarnQuote:
     points: int
+    offer_points: int = strawberry.field(
+        description="Bonus points offers would add now; a budget may run out before the "
+                    "purchase is recorded.")
     amount: Money
     pending_until: ZonedDateTime
     expires_at: ZonedDateTime
