@@ -160,7 +160,8 @@ async def _seed_demo(settings: Settings, key_directory: Path):  # type: ignore[n
         console.print(
             f"{len(coalition.partners)} partners "
             f"({', '.join(p.code for p in coalition.partners)}), "
-            f"{coalition.purchases} purchases, {coalition.redemptions} redemptions."
+            f"{coalition.purchases} purchases, {coalition.redemptions} redemptions, "
+            f"{len(demo.DEMO_OFFERS)} offers and a trained ranking model."
         )
         return coalition
     finally:

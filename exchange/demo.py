@@ -18,6 +18,11 @@ from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.errors import LedgerError
 from exchange.ledger.refunds import PurchaseRefund
 from exchange.members.service import Enrolment, MemberRecord, enrol
+from exchange.offers.at_purchase import HistoryLine, PurchaseContext, purchase_hook
+from exchange.offers.eligibility import EarnLine
+from exchange.offers.spec import OfferSpec, Segment, Targeting
+from exchange.offers.store import create_offer
+from exchange.offers.training import train_and_store
 from exchange.partner_cli import write_new_private_key
 from exchange.registry.activities import Activity, set_activity
 from exchange.registry.keys import add_key, default_key_id
@@ -32,6 +37,22 @@ DEMO_PARTNERS = (
 )
 ISSUE_PRICE = Decimal("0.010")  # EUR a partner pays per point it issues
 REDEMPTION_PRICE = Decimal("0.008")  # EUR the exchange pays per point burned at a partner
+# What each partner sells: (sku, category). Members lean to one shelf each, so the ranking
+# has something to learn.
+DEMO_SHELVES = {
+    "grocer": (("espresso", "coffee"), ("croissant", "bakery"), ("apples", "fresh")),
+    "fuel": (("diesel", "fuel"), ("car-wash", "car"), ("espresso", "coffee")),
+    "air": (("seat", "flights"), ("bag", "baggage")),
+    "books": (("novel", "fiction"), ("atlas", "travel")),
+}
+DEMO_OFFERS = (  # funder, title, kind, amount (points or percent), targeted categories
+    ("grocer", "Double points on coffee", "multiplier", 100, ("coffee",)),
+    ("grocer", "50 bonus points on fresh food", "bonus_points", 50, ("fresh",)),
+    ("fuel", "100 points on a car wash", "bonus_points", 100, ("car",)),
+    ("air", "Triple points on flights", "multiplier", 200, ("flights",)),
+    ("books", "20% off rewards at Book Nook", "reward_discount", 20, ()),
+    ("books", "Travel books: 30 bonus points", "bonus_points", 30, ("travel",)),
+)
 MEMBER_COUNT = 12
 HISTORY_DAYS = 120
 LOT_LIFETIME_DAYS = 730
@@ -66,7 +87,24 @@ async def seed_demo(
         if on_step:
             on_step()
     await sweeps.run_sweeps(now_us())  # bring the history up to today
+    await _offers(partners)
+    await train_and_store()
     return DemoCoalition(partners, members, purchases, redemptions, key_files)
+
+
+async def _offers(partners: list[PartnerRecord]) -> None:
+    """Offers from today on: the past stays as it was recorded."""
+    by_code = {p.code: p for p in partners}
+    now = now_us()
+    for code, title, kind, amount, categories in DEMO_OFFERS:
+        is_points = kind == "bonus_points"
+        await create_offer(by_code[code].id, OfferSpec(
+            title=title, kind=kind, starts_at=now, ends_at=now + days_to_us(60),
+            budget_points=50_000, bonus_points=amount if is_points else 0,
+            percent=0 if is_points else amount, per_member_uses_max=5,
+            targeting=Targeting(categories=categories), segment=Segment(),
+            requires_activation=kind != "bonus_points",
+        ), "admin:demo")
 
 
 async def _partner(code: str, name: str, window: int, rate: int, since: int) -> PartnerRecord:
@@ -110,6 +148,12 @@ async def _purchase(
     points = amount_minor // 100 * DEMO_PARTNERS[index][3]
     order_id = f"demo-{partner.code}-{at}-{member.id}"
     caller = f"partner:{partner.code}"
+    shelf = DEMO_SHELVES[partner.code]
+    sku, category = shelf[member.id % len(shelf)] if rng.random() < 0.7 else rng.choice(shelf)
+    history = PurchaseContext(
+        partner.id, partner.code, "EUR", at,
+        (EarnLine(f"{partner.code}/{sku}", category, Decimal(points)),),
+        (HistoryLine(sku, category, amount_minor),))
     await service.earn_purchase(
         PurchaseEarn(
             member_id=member.id, partner_id=partner.id, order_id=order_id, currency="EUR",
@@ -117,7 +161,7 @@ async def _purchase(
             available_at=at + days_to_us(partner.return_window_days),
             expires_at=at + days_to_us(LOT_LIFETIME_DAYS),
         ),
-        caller=caller, idempotency_key=order_id, now_us=at,
+        caller=caller, idempotency_key=order_id, now_us=at, on_earn=purchase_hook(history),
     )
     if rng.random() < 0.08:  # now and then a customer returns half of it
         await service.refund_purchase(

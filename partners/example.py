@@ -26,7 +26,7 @@ mutation Enroll($input: MemberEnrollInput!) {
 RECORD = """
 mutation Record($input: PurchaseRecordInput!) {
   purchaseRecord(input: $input) {
-    purchase { points pointsPending pendingUntil rulesApplied }
+    purchase { points offerPoints pointsPending pendingUntil rulesApplied }
     errors { field code message }
   }
 }"""
@@ -35,6 +35,14 @@ query Member($card: String!) {
   member(cardNumber: $card) {
     cardNumber balances { available pending held clawbackDebt }
     nextExpiry { points expiresAt }
+  }
+}"""
+
+
+OFFERS = """
+query Offers($card: String!) {
+  offers(cardNumber: $card, first: 3) {
+    offers { rank score reason offer { id title fundingPartnerCode requiresActivation } }
   }
 }"""
 
@@ -56,6 +64,8 @@ async def run(url: str, key_id: str, key_pem: bytes) -> None:
         print("purchase earned", json.dumps(recorded["purchase"], indent=2))
         member = (await client.execute(MEMBER, {"card": card}))["member"]
         print("member now", json.dumps(member, indent=2))
+        ranked = (await client.execute(OFFERS, {"card": card}))["offers"]
+        print("offers for them", json.dumps(ranked, indent=2))
 
 
 def main() -> None:
