@@ -181,6 +181,7 @@ class Earning(Model):
 
     class Meta:
         table = "earnings"
+        indexes = [("member_id", "occurred_at")]  # a member's purchases, for offer eligibility
         constraints = [
             UniqueConstraint(fields=("partner_id", "order_id"), name="earnings_order_uniq"),
             CheckConstraint(check="amount_minor > 0", name="earnings_amount_positive"),

@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('points', fields.BigIntField()),
                 ('created_at', fields.BigIntField()),
             ],
-            options={'table': 'offer_awards', 'app': 'exchange', 'indexes': [Index(fields=['offer_id', 'member_id'])], 'pk_attr': 'id'},
+            options={'table': 'offer_awards', 'app': 'exchange', 'indexes': [Index(fields=['member_id', 'offer_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -106,6 +106,7 @@ class Migration(migrations.Migration):
             options={'table': 'ranking_models', 'app': 'exchange', 'pk_attr': 'id'},
             bases=['Model'],
         ),
+        ops.AddIndex(model_name='Earning', index=Index(fields=['member_id', 'occurred_at'])),
         ops.RunPython(_remember_sqlite_indexes),
         ops.RemoveConstraint(model_name='SettlementLine', name='settlement_lines_kind'),
         ops.RunPython(_restore_sqlite_indexes),

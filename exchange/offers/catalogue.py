@@ -35,7 +35,7 @@ _SEGMENTS = ("everyone", "new_member", "lapsed", "spend_band")
 class Catalogue:
     offers: tuple[OfferRecord, ...]
     candidates: CandidateSet
-    groups: tuple[str, ...]  # the funding partner of each offer: the diversity rule's groups
+    groups: np.ndarray  # the funding partner of each offer (objects): the diversity rule's groups
     starts_at: np.ndarray
     ends_at: np.ndarray
     has_budget_at: np.ndarray  # the paced cap exceeds what is awarded, as of `built_at`
@@ -66,7 +66,7 @@ def build_catalogue(offers: Sequence[OfferRecord], model: RankingModel | None, n
     return Catalogue(
         offers=tuple(offers),
         candidates=candidate_set([offer_tokens(o) for o in offers], model),
-        groups=tuple(o.funding_partner_code for o in offers),
+        groups=np.array([o.funding_partner_code for o in offers], dtype=object),
         starts_at=column([s.starts_at for s in specs]),
         ends_at=column([s.ends_at for s in specs]),
         has_budget_at=np.array([paced_cap(o.spec, now) > o.points_awarded for o in offers],

@@ -14,32 +14,29 @@ SPEND_WINDOW_DAYS = 365
 async def member_facts(
     conn: BaseDBAsyncClient, member_id: int, now: int, *, except_earning_id: int = 0
 ) -> MemberFacts:
-    """The member's facts as of `now`, leaving out the purchase being recorded, if any."""
-    row = await fetch_one(
+    """The member's facts as of `now`, leaving out the purchase being recorded, if any.
+    Three statements: this runs on every ranking request and every purchase with offers."""
+    member = await fetch_one(conn, "SELECT created_at FROM members WHERE id = $1", member_id)
+    assert member is not None, f"member {member_id} vanished"
+    purchases = await fetch(
         conn,
-        "SELECT m.created_at, (SELECT MAX(e.occurred_at) FROM earnings e WHERE e.member_id = m.id "
-        "AND e.id <> $2) AS last_purchase_at FROM members m WHERE m.id = $1",
-        member_id, except_earning_id,
-    )
-    assert row is not None, f"member {member_id} vanished"
-    spend = await fetch(
-        conn,
-        "SELECT currency, SUM(amount_minor - amount_refunded_minor) AS spend FROM earnings "
-        "WHERE member_id = $1 AND id <> $2 AND occurred_at >= $3 GROUP BY currency",
+        "SELECT currency, MAX(occurred_at) AS last_at, SUM(CASE WHEN occurred_at >= $3 "
+        "THEN amount_minor - amount_refunded_minor ELSE 0 END) AS spend FROM earnings "
+        "WHERE member_id = $1 AND id <> $2 GROUP BY currency",
         member_id, except_earning_id, now - days_to_us(SPEND_WINDOW_DAYS),
     )
-    activated = await fetch(
-        conn, "SELECT offer_id FROM offer_activations WHERE member_id = $1", member_id
+    offers = await fetch(
+        conn,
+        "SELECT 'activated' AS fact, offer_id, 0 AS n FROM offer_activations "
+        "WHERE member_id = $1 UNION ALL SELECT 'used', offer_id, COUNT(*) FROM offer_awards "
+        "WHERE member_id = $1 GROUP BY offer_id",
+        member_id,
     )
-    uses = await fetch(
-        conn, "SELECT offer_id, COUNT(*) AS n FROM offer_awards WHERE member_id = $1 "
-        "GROUP BY offer_id", member_id,
-    )
-    last = row["last_purchase_at"]
+    last = max((int(r["last_at"]) for r in purchases), default=None)
     return MemberFacts(
-        member_id=member_id, enrolled_at=int(row["created_at"]),
-        last_purchase_at=None if last is None else int(last),
-        spend_minor={r["currency"]: int(r["spend"]) for r in spend},
-        activated_offer_ids=frozenset(int(r["offer_id"]) for r in activated),
-        uses={int(r["offer_id"]): int(r["n"]) for r in uses},
+        member_id=member_id, enrolled_at=int(member["created_at"]), last_purchase_at=last,
+        spend_minor={r["currency"]: int(r["spend"]) for r in purchases},
+        activated_offer_ids=frozenset(
+            int(r["offer_id"]) for r in offers if r["fact"] == "activated"),
+        uses={int(r["offer_id"]): int(r["n"]) for r in offers if r["fact"] == "used"},
     )

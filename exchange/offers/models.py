@@ -90,7 +90,7 @@ class OfferAward(Model):
 
     class Meta:
         table = "offer_awards"
-        indexes = [("offer_id", "member_id")]
+        indexes = [("member_id", "offer_id")]
         constraints = [
             CheckConstraint(check="points > 0", name="offer_awards_points_positive"),
             UniqueConstraint(fields=("offer_id", "earning_id"), name="offer_awards_earning_uniq"),

@@ -53,7 +53,7 @@ async def rank_for_member(
         catalogue.candidates, member_profile(events, now_us=now), served.model)
     shown = np.flatnonzero(catalogues.eligible_mask(catalogue, facts, now))
     picks = select(
-        scores[shown], reasons[shown], [catalogue.groups[i] for i in shown], first,
+        scores[shown], reasons[shown], catalogue.groups[shown], first,
         group_share_max=DIVERSITY_SHARE_MAX, exploration=exploration,
         # The same member sees the same exploration pick all day: a page can be reloaded.
         rng_seed=member_id * 100_003 + now // days_to_us(1),

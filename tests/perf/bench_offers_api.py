@@ -1,0 +1,169 @@
+"""Benchmark: one member's ranked offers among 5,000 live offers, end to end on PostgreSQL.
+
+Creates a database of its own: partners, members with purchase histories, 5,000 offers and a
+trained model. Then it times, for random members, the domain call (eligibility facts, the
+member's history, scoring and selection against the cached catalogue) and the same through the
+GraphQL schema in process (a verified partner; signature checking is measured by
+bench_api.py). Prints p50 and p99 of each and the scoring share.
+
+    python tests/perf/bench_offers_api.py [--url postgres://...] [--offers 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import asyncpg
+from rich.console import Console
+from rich.progress import Progress
+
+from exchange.api.context import ExchangeContext, PartnerIdentity
+from exchange.api.schema import schema
+from exchange.clock import days_to_us, now_us
+from exchange.db import close_database, connection, execute_many, migrate, open_database
+from exchange.members.service import Enrolment, enrol
+from exchange.offers.recommend import rank_for_member
+from exchange.offers.training import train_and_store
+from exchange.registry.partners import create_partner
+
+console = Console(stderr=True)
+PARTNERS = 8
+CATEGORIES = 40
+SKUS = 400
+QUERY = """
+query($card: String!) {
+  offers(cardNumber: $card, first: 10) { offers { rank score reason offer { id title } } }
+}"""
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _seed(args: argparse.Namespace, progress: Progress) -> tuple[list, list[tuple]]:
+    rng = random.Random(args.seed)
+    partners = [await create_partner(f"p{n}", f"Partner {n}") for n in range(PARTNERS)]
+    task = progress.add_task("members and histories", total=args.members)
+    members, history = [], []
+    now = now_us()
+    for _ in range(args.members):
+        member = (await enrol(Enrolment(partners[0].id))).member
+        taste = rng.randrange(CATEGORIES)
+        for _ in range(rng.randint(5, 40)):
+            partner = rng.randrange(PARTNERS)
+            category = taste if rng.random() < 0.6 else rng.randrange(CATEGORIES)
+            sku = category * 10 + rng.randrange(10)
+            history.append((member.id, partners[partner].id, 0, f"sku{sku}", f"c{category}",
+                            500, "EUR", now - rng.randrange(days_to_us(300))))
+        members.append(member)
+        progress.advance(task)
+    await execute_many(
+        connection(),
+        "INSERT INTO purchase_items (member_id, partner_id, earning_id, sku, category, "
+        "amount_minor, currency, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        history)
+    await _insert_offers(args, partners, rng, now)
+    return partners, [(m.id, m.card_number) for m in members]
+
+
+async def _insert_offers(args: argparse.Namespace, partners: list, rng: random.Random,
+                         now: int) -> None:
+    rows = []
+    for n in range(args.offers):
+        funder = rng.choice(partners)
+        targets = [f"c{rng.randrange(CATEGORIES)}" for _ in range(rng.randint(0, 2))]
+        items = [f"{funder.code}/sku{rng.randrange(SKUS)}"] if rng.random() < 0.3 else []
+        rows.append((funder.id, f"offer {n}", "bonus_points", 50, 0, "[]",
+                     json.dumps(targets), json.dumps(items), "everyone", 0, "", 0, None,
+                     now - days_to_us(1), now + days_to_us(30), False, 100_000, 0, 3, "none",
+                     "active", "admin:bench", now, now))
+    await execute_many(
+        connection(),
+        "INSERT INTO offers (funding_partner_id, title, kind, bonus_points, percent, "
+        "target_partners, target_categories, target_items, segment, segment_days, "
+        "spend_currency, spend_min_minor, spend_max_minor, starts_at, ends_at, "
+        "requires_activation, budget_points, points_awarded, per_member_uses_max, pacing, "
+        "status, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+        rows)
+
+
+def _percentiles(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"p50 {statistics.median(ordered):.2f} ms, p99 {p99:.2f} ms"
+
+
+async def _time(calls: int, call) -> list[float]:  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def _bench(args: argparse.Namespace) -> None:
+    name = f"bench_offers_{uuid.uuid4().hex[:8]}"
+    await _admin(args.url, f'CREATE DATABASE "{name}"')
+    url = _with_database(args.url, name)
+    try:
+        await migrate(url)
+        await open_database(url)
+        with Progress(console=console) as progress:
+            partners, members = await _seed(args, progress)
+        info = await train_and_store()
+        console.print(f"model {info.version}: {info.member_count} members, "
+                      f"{info.token_count} tokens, trained in {info.training_seconds:.2f} s")
+        rng = random.Random(args.seed + 1)
+        await rank_for_member(members[0][0], 10)  # builds the catalogue once
+        domain = await _time(args.requests, lambda: rank_for_member(rng.choice(members)[0], 10))
+        identity = PartnerIdentity(partners[0].id, partners[0].code, "p0/k1")
+        context = ExchangeContext(partner=identity)
+
+        async def graphql() -> None:
+            result = await schema.execute(QUERY, variable_values={"card": rng.choice(members)[1]},
+                                          context_value=context)
+            assert result.errors is None, result.errors
+
+        api = await _time(args.requests, graphql)
+        print(f"offers live: {args.offers}, members: {args.members}, requests: {args.requests}")
+        print(f"rank_for_member (domain, DB reads included): {_percentiles(domain)}")
+        print(f"GraphQL offers(first: 10) in process:        {_percentiles(api)}")
+    finally:
+        await close_database()
+        await _admin(args.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="postgres://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--offers", type=int, default=5_000)
+    parser.add_argument("--members", type=int, default=2_000)
+    parser.add_argument("--requests", type=int, default=1_000)
+    parser.add_argument("--seed", type=int, default=0)
+    asyncio.run(_bench(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
