@@ -46,7 +46,7 @@ async def rank_for_member(
                          f"first: 1 to {limits.ranking_first_max}", "first")
     conn, now = connection(), now_us()
     served = await served_model(conn, opened_database())
-    catalogue = await _catalogue(conn, now, served)
+    catalogue = await current_catalogue(conn, now, served)
     facts = await member_facts(conn, member_id, now)
     events = await member_history(conn, member_id, now)
     scores, reasons = score_candidates(
@@ -68,7 +68,7 @@ async def rank_for_member(
                    served.model.trained_at_us if served.version is not None else None)
 
 
-async def _catalogue(conn: BaseDBAsyncClient, now: int, served: ServedModel
+async def current_catalogue(conn: BaseDBAsyncClient, now: int, served: ServedModel
                      ) -> catalogues.Catalogue:
     key = opened_database()
     generation = (changes.generation(), served.version)
