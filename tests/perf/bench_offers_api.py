@@ -154,6 +154,50 @@ async def _scoring(args: argparse.Namespace, members: list[tuple], rng: random.R
     return samples
 
 
+async def _bench_training(args: argparse.Namespace) -> None:
+    """`exchange offers train` as a job: read the purchase lines of `--train-members` members
+    (about 10 each, bulk-loaded with COPY) from the database, train, store."""
+    name = f"bench_train_{uuid.uuid4().hex[:8]}"
+    await _admin(args.url, f'CREATE DATABASE "{name}"')
+    url = _with_database(args.url, name)
+    try:
+        await migrate(url)
+        await open_database(url)
+        partners = [await create_partner(f"p{n}", f"Partner {n}") for n in range(PARTNERS)]
+        rows = _history_rows(args.train_members, [p.id for p in partners], args.seed)
+        raw = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            await raw.copy_records_to_table(
+                "purchase_items", records=rows, columns=[
+                    "member_id", "partner_id", "earning_id", "sku", "category", "amount_minor",
+                    "currency", "occurred_at"])
+            await raw.execute("ANALYZE purchase_items")
+        finally:
+            await raw.close()
+        started = time.perf_counter()
+        info = await train_and_store()
+        total = time.perf_counter() - started
+        print(f"train job: {info.member_count} members, {info.event_count} purchase lines, "
+              f"{info.token_count} tokens: {total:.1f} s in all, of which training "
+              f"{info.training_seconds:.1f} s (reading and storing the rest)")
+    finally:
+        await close_database()
+        await _admin(args.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _history_rows(members: int, partner_ids: list[int], seed: int) -> list[tuple]:
+    rng = np.random.default_rng(seed)
+    count = members * 10
+    member_ids = rng.integers(1, members + 1, count)
+    tastes = member_ids % CATEGORIES
+    categories = np.where(rng.random(count) < 0.6, tastes, rng.integers(0, CATEGORIES, count))
+    skus = categories * 10 + rng.integers(0, 10, count)
+    partners = np.array(partner_ids)[rng.integers(0, len(partner_ids), count)]
+    times = now_us() - rng.integers(0, days_to_us(300), count)
+    return [(int(m), int(p), 0, f"sku{k}", f"c{c}", 500, "EUR", int(t))
+            for m, p, k, c, t in zip(member_ids, partners, skus, categories, times, strict=True)]
+
+
 async def _bench(args: argparse.Namespace) -> None:
     name = f"bench_offers_{uuid.uuid4().hex[:8]}"
     await _admin(args.url, f'CREATE DATABASE "{name}"')
@@ -195,7 +239,12 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=2_000)
     parser.add_argument("--requests", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=0)
-    asyncio.run(_bench(parser.parse_args()))
+    parser.add_argument("--train-members", type=int, default=0,
+                        help="also time the training job on this many members (e.g. 100000)")
+    args = parser.parse_args()
+    asyncio.run(_bench(args))
+    if args.train_members:
+        asyncio.run(_bench_training(args))
 
 
 if __name__ == "__main__":
