@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from exchange.config import load_settings
 from exchange.offers.store import get_offer
@@ -71,8 +72,9 @@ async def test_an_offer_funded_elsewhere_is_billed_on_an_offer_line(db: str) -> 
     # when the member buys at the grocer, and the month is settled
     earned = await _buy(grocer, card, total="20.00")
     assert (earned["points"], earned["offerPoints"]) == (20, 50)
-    label = datetime.now(UTC).astimezone().strftime("%Y-%m")
-    done = await run_settlement(label, "admin:test", load_settings().program_timezone)
+    zone = load_settings().program_timezone
+    label = datetime.now(ZoneInfo(zone)).strftime("%Y-%m")
+    done = await run_settlement(label, "admin:test", zone)
     # then fuel's statement bills the 50 offer points at its issue price, the grocer its 20
     lines = {(s.code, line.kind): line for s in done.statements for line in s.lines}
     assert lines[("fuel", "offer")].points == 50
