@@ -49,3 +49,4 @@ async def test_the_pages_query_gives_what_the_charts_draw(db: str) -> None:
     assert result.data["settlementOperatorResults"][0]["result"] == {"amount": "9.50"}
     assert {(c["issuer"], c["burnedAt"]) for c in result.data["settlementMatrix"]} == {
         ("fuel", "fuel"), ("grocer", "fuel")}
+    assert result.data["offersFunded"] == []  # no offers in March's story
