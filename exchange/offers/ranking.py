@@ -244,12 +244,15 @@ def select(
 
 
 def _best_first(scores: np.ndarray, count: int) -> list[int]:
-    """At least the `count` best candidates (all those tied with the last), best first, ties
-    in index order."""
+    """The `count` best candidates, best first, ties in index order. Of those tied with the
+    last, only the lowest indexes are taken: thousands of offers often share a score."""
     negated = -scores
     if count < len(scores):
         threshold = np.partition(negated, count - 1)[count - 1]
-        head = np.flatnonzero(negated <= threshold)
+        better = np.flatnonzero(negated < threshold)
+        tied = np.flatnonzero(negated == threshold)[:count - len(better)]
+        head = np.concatenate([better, tied])
+        # Stable: equal scores are all in one of the two parts, each in index order.
         return head[np.argsort(negated[head], kind="stable")].tolist()
     return np.argsort(negated, kind="stable").tolist()
 
