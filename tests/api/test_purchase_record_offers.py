@@ -165,3 +165,35 @@ async def test_a_reward_discount_pays_part_of_a_redemption(db: str) -> None:
                                             "idempotencyKey": unique("k")})
     assert refused["pointsRedeem"]["errors"][0]["code"] == "INSUFFICIENT_POINTS"
     assert (await get_offer(int(offer["id"]))).points_awarded == 10
+
+
+async def test_refunding_a_discounted_redemption_gives_back_what_the_member_paid(db: str) -> None:
+    # given a member with 100 points who spent 50 at the fuel chain, 10 of them paid by a
+    # grocer-funded 20% discount
+    from exchange.clock import now_us
+    from exchange.ledger.sweeps import run_sweeps
+
+    grocer = await partner_with_rate(window_days=0)
+    fuel = await partner_with_rate("fuel")
+    await created_offer(grocer, kind="REWARD_DISCOUNT", bonusPoints=None, discountPercent=20,
+                        targeting={"partners": ["fuel"]})
+    card = await enrolled_card(grocer)
+    await fuel.run("""mutation($c: String!) { memberEnroll(input: {cardNumber: $c}) {
+        errors { code } } }""", c=card)
+    await _buy(grocer, card, total="100.00")
+    spent = await fuel.run(REDEEM.replace("points offerPoints", "id points offerPoints"),
+                           input={"cardNumber": card, "points": 50,
+                                  "idempotencyKey": unique("k")})
+    redemption_id = spent["pointsRedeem"]["redemption"]["id"]
+    # when the fuel chain refunds all 50 points, and the sweeps run
+    refunded = await fuel.run(
+        """mutation($input: RedemptionRefundInput!) {
+             redemptionRefund(input: $input) { errors { code } } }""",
+        input={"redemptionId": redemption_id, "points": 50, "idempotencyKey": unique("k")})
+    assert refunded["redemptionRefund"]["errors"] == []
+    await run_sweeps(now_us())
+    # then the member has their 100 again; the 10 the grocer paid went to breakage
+    member = await row("SELECT balance FROM accounts WHERE kind = 'member_available' "
+                       "AND owner_id = (SELECT id FROM members WHERE card_number = $1)", card)
+    breakage = await row("SELECT balance FROM accounts WHERE kind = 'operator_breakage'")
+    assert (member["balance"], breakage["balance"]) == (100, 10)
