@@ -29,6 +29,7 @@ from exchange.ledger.errors import LedgerError, LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.lots import (
+    Draw,
     allocations_of,
     draw_lots,
     record_allocations,
@@ -152,9 +153,12 @@ async def _credit_discounts(
 
 
 async def capture(
-    journal: Journal, hold_id: int, partner_id: int, points: int | None
+    journal: Journal, hold_id: int, partner_id: int, points: int | None,
+    on_capture: SpendHook | None = None,
 ) -> HoldResult:
-    """Burn `points` of the hold (all when None) and release the rest."""
+    """Burn `points` of the hold (all when None) and release the rest. A discount an offer
+    gives joins the hold first, funded by the offer's partner, and is burned first: the
+    member's own points released are that much more."""
     hold, accounts = await _lock_hold(journal, hold_id, partner_id)
     _check_open(hold)
     capture_points = int(hold["points"]) if points is None else points
@@ -165,7 +169,9 @@ async def capture(
             f"the hold reserves {hold['points']} points",
             "points",
         )
-    draws = await allocations_of(journal, int(hold["authorize_transfer_id"]))
+    offer_points, discount_draws = await _discount_into_hold(
+        journal, hold, accounts, capture_points, on_capture)
+    draws = discount_draws + await allocations_of(journal, int(hold["authorize_transfer_id"]))
     captured, released = split_draws(draws, capture_points)
     redeemed_id = await partner_redeemed_account_id(journal.conn, partner_id)
     transfer_id = await journal.post(
@@ -181,8 +187,31 @@ async def capture(
     )
     return HoldResult(
         hold_id, CAPTURED, int(hold["points"]), capture_points, released_points,
-        int(hold["expires_at"]),
+        int(hold["expires_at"]), offer_points,
     )
+
+
+async def _discount_into_hold(
+    journal: Journal, hold: dict[str, Any], accounts: MemberAccounts, points: int,
+    on_capture: SpendHook | None,
+) -> tuple[int, list[Draw]]:
+    """Credit an offer's discount and move it into the hold; return it and what it drew (the
+    discount's own lot: it expires before any other, once expired lots are settled)."""
+    if on_capture is None:
+        return 0, []
+    await settle_member_lots(journal, accounts)
+    offer_points = await _credit_discounts(journal, accounts, points, on_capture)
+    if not offer_points:
+        return 0, []
+    transfer_id = await journal.post(
+        "authorize", accounts.available_id, accounts.held_id, offer_points,
+        hold_id=int(hold["id"]), linked_transfer_id=int(hold["authorize_transfer_id"]),
+    )
+    draws = await draw_lots(journal, accounts.member_id, offer_points, transfer_id)
+    assert all(draw.expires_at == journal.now_us + 1 for draw in draws), draws
+    accounts.available -= offer_points
+    accounts.held += offer_points
+    return offer_points, draws
 
 
 async def void(journal: Journal, hold_id: int, partner_id: int) -> HoldResult:

@@ -100,11 +100,12 @@ async def capture_hold(
     caller: str,
     idempotency_key: str,
     now_us: int | None = None,
+    on_capture: SpendHook | None = None,
 ) -> HoldResult:
     payload = {"hold": hold_id, "partner": partner_id, "points": points}
     return await _write(
         "capture_hold", payload, HoldResult,
-        lambda journal: holds.capture(journal, hold_id, partner_id, points),
+        lambda journal: holds.capture(journal, hold_id, partner_id, points, on_capture),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
     )
 

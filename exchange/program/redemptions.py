@@ -34,6 +34,7 @@ async def capture(
     return await ledger.capture_hold(
         hold_id, caller.partner_id, points, caller=caller.ledger_caller,
         idempotency_key=idempotency_key,
+        on_capture=redemption_hook(caller.partner_id, caller.code),
     )
 
 

@@ -197,3 +197,42 @@ async def test_refunding_a_discounted_redemption_gives_back_what_the_member_paid
                        "AND owner_id = (SELECT id FROM members WHERE card_number = $1)", card)
     breakage = await row("SELECT balance FROM accounts WHERE kind = 'operator_breakage'")
     assert (member["balance"], breakage["balance"]) == (100, 10)
+
+
+AUTHORIZE = """
+mutation($input: RedemptionAuthorizeInput!) {
+  redemptionAuthorize(input: $input) { redemption { id } errors { code } }
+}"""
+CAPTURE = """
+mutation($input: RedemptionCaptureInput!) {
+  redemptionCapture(input: $input) {
+    redemption { points pointsCaptured pointsReleased offerPoints } errors { code }
+  }
+}"""
+
+
+async def test_a_reward_discount_applies_at_capture(db: str) -> None:
+    # given a member with 100 points, a 20% discount at the fuel chain, and a hold of 60
+    grocer = await partner_with_rate(window_days=0)
+    fuel = await partner_with_rate("fuel")
+    offer = await created_offer(grocer, kind="REWARD_DISCOUNT", bonusPoints=None,
+                                discountPercent=20, targeting={"partners": ["fuel"]})
+    card = await enrolled_card(grocer)
+    await fuel.run("""mutation($c: String!) { memberEnroll(input: {cardNumber: $c}) {
+        errors { code } } }""", c=card)
+    await _buy(grocer, card, total="100.00")
+    held = await fuel.run(AUTHORIZE, input={"cardNumber": card, "points": 60,
+                                            "idempotencyKey": unique("k")})
+    hold_id = held["redemptionAuthorize"]["redemption"]["id"]
+    # when the fuel chain captures 50 of the 60
+    data = await fuel.run(CAPTURE, input={"redemptionId": hold_id, "points": 50,
+                                          "idempotencyKey": unique("k")})
+    # then 50 are burned, 10 of them paid by the grocer: the member keeps 100 - 40 = 60
+    assert data["redemptionCapture"]["redemption"] == {
+        "points": 60, "pointsCaptured": 50, "pointsReleased": 20, "offerPoints": 10}
+    balances = await rows(
+        "SELECT kind, balance FROM accounts WHERE owner_id = (SELECT id FROM members "
+        "WHERE card_number = $1) AND kind IN ('member_available', 'member_held')", card)
+    assert {r["kind"]: r["balance"] for r in balances} == {
+        "member_available": 60, "member_held": 0}
+    assert (await get_offer(int(offer["id"]))).points_awarded == 10

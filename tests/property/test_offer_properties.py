@@ -1,10 +1,10 @@
 """Offers against an independent reckoning of random histories.
 
-Hypothesis draws purchases (at two partners, coffee or not), partial refunds and one-step
-redemptions by three members, under three offers: a grocer's bonus with a small budget and a
-use limit, a fuel chain's coffee multiplier at both partners, and a grocer-funded discount on
-rewards at the fuel chain. A plain-Python model applies the offer rules in the same order and
-says what every call must give. After each history:
+Hypothesis draws purchases (at two partners, coffee or not), partial refunds, one-step
+redemptions and holds captured in part, by three members, under three offers: a grocer's
+bonus with a small budget and a use limit, a fuel chain's coffee multiplier at both partners,
+and a grocer-funded discount on rewards at the fuel chain. A plain-Python model applies the
+offer rules in the same order and says what every call must give. After each history:
 
 - every bonus and discount is what the model says, no budget is passed and no member passes a
   use limit, the budgets' counters equal their awards;
@@ -57,7 +57,10 @@ buy_st = st.tuples(st.just("buy"), st.integers(0, MEMBERS - 1), st.sampled_from(
                    st.integers(1, 400), st.booleans())
 refund_st = st.tuples(st.just("refund"), st.integers(0, 30), st.integers(1, 100))
 redeem_st = st.tuples(st.just("redeem"), st.integers(0, MEMBERS - 1), st.integers(1, 300))
-history_st = st.lists(st.one_of(buy_st, buy_st, refund_st, redeem_st), min_size=1, max_size=25)
+hold_st = st.tuples(st.just("hold"), st.integers(0, MEMBERS - 1), st.integers(1, 300),
+                    st.integers(1, 100))  # percent of the hold captured
+history_st = st.lists(st.one_of(buy_st, buy_st, refund_st, redeem_st, hold_st), min_size=1,
+                      max_size=25)
 
 
 @dataclass
@@ -147,6 +150,8 @@ async def _play(history: list[tuple], callers: list[PartnerCaller], cards: list[
             await _refund(action, step, callers, model)
         elif action[0] == "redeem":
             await _redeem(action, step, callers, cards, model)
+        elif action[0] == "hold":
+            await _hold_and_capture(action, step, callers, cards, model)
 
 
 async def _buy(action: tuple, step: int, at: int, callers: list[PartnerCaller],
@@ -190,19 +195,40 @@ def _share(points: int, refunded: int, amount: int) -> int:
 async def _redeem(action: tuple, step: int, callers: list[PartnerCaller], cards: list[str],
                   model: Model) -> None:
     _, member, points = action
-    discount = model.offers[DISCOUNT]
-    off = points * 20 // 100
     try:
         result = await redemptions.redeem(callers[1], cards[member], points, f"k-{step}")
     except LedgerError:
         COVERED["refused"] += 1
         return  # not enough points: nothing happened, the budget included
+    assert result.offer_points == _discounted(model, member, points)
+
+
+async def _hold_and_capture(action: tuple, step: int, callers: list[PartnerCaller],
+                            cards: list[str], model: Model) -> None:
+    _, member, points, percent = action
+    try:
+        hold = await redemptions.authorize(callers[1], cards[member], points, f"k-{step}")
+    except LedgerError:
+        COVERED["refused"] += 1
+        return
+    captured = max(1, points * percent // 100)
+    result = await redemptions.capture(callers[1], hold.hold_id, captured, f"k-{step}-c")
+    expected = _discounted(model, member, captured)
+    assert (result.offer_points, result.points_released) == (expected,
+                                                             points - captured + expected)
+    COVERED["capture"] += 1
+
+
+def _discounted(model: Model, member: int, points: int) -> int:
+    """The discount the model gives on `points` spent at the fuel chain, spent from its budget."""
+    discount = model.offers[DISCOUNT]
+    off = points * 20 // 100
     expected = off if discount.fits(member, off) else 0
     if expected:
         discount.spend(member, expected)
         model.given[discount.funder] += expected
         COVERED[DISCOUNT] += 1
-    assert result.offer_points == expected
+    return expected
 
 
 async def _check(model: Model, callers: list[PartnerCaller]) -> None:
@@ -263,11 +289,11 @@ def test_offers_match_an_independent_reckoning(template_database: str, tmp_path:
     @given(history=history_st)
     # One history that uses every rule, so the coverage check below never rests on luck.
     @example(history=[("buy", 0, 0, 200, True), ("redeem", 0, 100), ("redeem", 1, 300),
-                      ("refund", 0, 50)])
+                      ("hold", 0, 100, 50), ("refund", 0, 50)])
     def check(history: list[tuple]) -> None:
         asyncio.run(_example(history, template_database, tmp_path))
 
     check()
     # The histories really exercised every rule, and the limits.
-    for what in (BONUS, MULTIPLIER, DISCOUNT, "refund", "refused"):
+    for what in (BONUS, MULTIPLIER, DISCOUNT, "refund", "refused", "capture"):
         assert COVERED[what] > 0, (what, COVERED)

@@ -33,7 +33,7 @@ class Redemption:
     expires_at: ZonedDateTime
     offer_points: int = strawberry.field(
         description="Of the points burned, those a reward-discount offer's funder paid "
-                    "(one-step redemptions); the member paid the rest.")
+                    "(at capture, or in one step); the member paid the rest.")
 
 
 @strawberry.input(description="Reserve points at checkout.")
