@@ -48,6 +48,22 @@ def add_parsers(sub: Any) -> None:
     train = osub.add_parser("train", help="train the ranking model from the purchase history "
                                           "and store it as the next version")
     train.set_defaults(run=database_command(cmd_train))
+    models = osub.add_parser("models", help="the stored ranking model versions, newest first")
+    models.set_defaults(run=database_command(cmd_models))
+
+
+async def cmd_models(_: argparse.Namespace, __: Settings) -> int:
+    from exchange.clock import from_us
+    from exchange.offers.training import list_models
+
+    table = Table("version", "trained at (UTC)", "members", "purchase lines", "tokens",
+                  "training s", title="Ranking models (the newest serves requests)")
+    for info in await list_models():
+        table.add_row(str(info.version), from_us(info.trained_at).strftime("%Y-%m-%d %H:%M"),
+                      str(info.member_count), str(info.event_count), str(info.token_count),
+                      f"{info.training_seconds:.2f}")
+    Console().print(table)
+    return 0
 
 
 async def cmd_train(_: argparse.Namespace, __: Settings) -> int:

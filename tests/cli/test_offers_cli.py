@@ -86,3 +86,7 @@ async def test_train_stores_a_new_model_version_each_time(db: str) -> None:
     assert "Model version 1: 1 members, 1 purchase lines" in runs[0].stderr
     models = await list_models()
     assert [m.version for m in models] == [2, 1] and models[0].event_count == 1
+    listed = run_cli("offers", "models", env=env)
+    assert listed.returncode == 0 and "Ranking models" in listed.stdout
+    assert [line.split()[1] for line in listed.stdout.splitlines() if "│ " in line][-2:] == [
+        "2", "1"]
