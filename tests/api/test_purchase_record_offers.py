@@ -3,6 +3,7 @@ to its funder, and taken back in proportion by a refund."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -133,6 +134,27 @@ def _days_later(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days, minutes=-1)).isoformat()
 
 
+@dataclass(frozen=True)
+class FuelDiscount:
+    fuel: Caller
+    offer: dict[str, Any]
+    card: str
+
+
+async def _fuel_discount(**fields: Any) -> FuelDiscount:
+    """A member with 100 points, also known at the fuel chain, and a grocer-funded 20%
+    discount on points spent there."""
+    grocer = await partner_with_rate(window_days=0)
+    fuel = await partner_with_rate("fuel")
+    offer = await created_offer(grocer, kind="REWARD_DISCOUNT", bonusPoints=None,
+                                discountPercent=20, targeting={"partners": ["fuel"]}, **fields)
+    card = await enrolled_card(grocer)
+    await fuel.run("""mutation($c: String!) { memberEnroll(input: {cardNumber: $c}) {
+        errors { code } } }""", c=card)
+    await _buy(grocer, card, total="100.00")
+    return FuelDiscount(fuel, offer, card)
+
+
 REDEEM = """
 mutation($input: PointsRedeemInput!) {
   pointsRedeem(input: $input) { redemption { points offerPoints } errors { field code message } }
@@ -140,16 +162,9 @@ mutation($input: PointsRedeemInput!) {
 
 
 async def test_a_reward_discount_pays_part_of_a_redemption(db: str) -> None:
-    # given a grocer (window 0) funding 20% off rewards at the fuel chain, to be activated
-    grocer = await partner_with_rate(window_days=0)
-    fuel = await partner_with_rate("fuel")
-    offer = await created_offer(grocer, kind="REWARD_DISCOUNT", bonusPoints=None,
-                                discountPercent=20, targeting={"partners": ["fuel"]},
-                                requiresActivation=True)
-    card = await enrolled_card(grocer)
-    await fuel.run("""mutation($c: String!) { memberEnroll(input: {cardNumber: $c}) {
-        errors { code } } }""", c=card)
-    await _buy(grocer, card, total="100.00")
+    # given a grocer funding 20% off rewards at the fuel chain, activated for a member
+    given = await _fuel_discount(requiresActivation=True)
+    fuel, offer, card = given.fuel, given.offer, given.card
     await activated(fuel, offer["id"], card)
     # when the member spends 50 points at the fuel chain
     data = await fuel.run(REDEEM, input={"cardNumber": card, "points": 50,
@@ -173,14 +188,8 @@ async def test_refunding_a_discounted_redemption_gives_back_what_the_member_paid
     from exchange.clock import now_us
     from exchange.ledger.sweeps import run_sweeps
 
-    grocer = await partner_with_rate(window_days=0)
-    fuel = await partner_with_rate("fuel")
-    await created_offer(grocer, kind="REWARD_DISCOUNT", bonusPoints=None, discountPercent=20,
-                        targeting={"partners": ["fuel"]})
-    card = await enrolled_card(grocer)
-    await fuel.run("""mutation($c: String!) { memberEnroll(input: {cardNumber: $c}) {
-        errors { code } } }""", c=card)
-    await _buy(grocer, card, total="100.00")
+    given = await _fuel_discount()
+    fuel, card = given.fuel, given.card
     spent = await fuel.run(REDEEM.replace("points offerPoints", "id points offerPoints"),
                            input={"cardNumber": card, "points": 50,
                                   "idempotencyKey": unique("k")})
@@ -213,14 +222,8 @@ mutation($input: RedemptionCaptureInput!) {
 
 async def test_a_reward_discount_applies_at_capture(db: str) -> None:
     # given a member with 100 points, a 20% discount at the fuel chain, and a hold of 60
-    grocer = await partner_with_rate(window_days=0)
-    fuel = await partner_with_rate("fuel")
-    offer = await created_offer(grocer, kind="REWARD_DISCOUNT", bonusPoints=None,
-                                discountPercent=20, targeting={"partners": ["fuel"]})
-    card = await enrolled_card(grocer)
-    await fuel.run("""mutation($c: String!) { memberEnroll(input: {cardNumber: $c}) {
-        errors { code } } }""", c=card)
-    await _buy(grocer, card, total="100.00")
+    given = await _fuel_discount()
+    fuel, offer, card = given.fuel, given.offer, given.card
     held = await fuel.run(AUTHORIZE, input={"cardNumber": card, "points": 60,
                                             "idempotencyKey": unique("k")})
     hold_id = held["redemptionAuthorize"]["redemption"]["id"]
