@@ -110,7 +110,8 @@ async def redeem(
     check_points(points, "points")
     accounts = await lock_member(journal, member_id)
     await settle_member_lots(journal, accounts)
-    offer_points = await _credit_discounts(journal, accounts, points, on_redeem)
+    credits = await _discounts(journal, accounts, points, on_redeem)
+    offer_points = await _credit_discounts(journal, accounts, points, credits)
     _take_available(accounts, points)
     redeemed_id = await partner_redeemed_account_id(journal.conn, partner_id)
     hold = await fetch_one(
@@ -132,17 +133,22 @@ async def redeem(
     return HoldResult(hold_id, CAPTURED, points, points, 0, journal.now_us, offer_points)
 
 
+async def _discounts(
+    journal: Journal, accounts: MemberAccounts, points: int, hook: SpendHook | None
+) -> tuple[OfferCredit, ...]:
+    if hook is None:
+        return ()
+    return await hook(SpendContext(journal.conn, accounts.member_id, points, journal.now_us))
+
+
 async def _credit_discounts(
-    journal: Journal, accounts: MemberAccounts, points: int, on_redeem: SpendHook | None
+    journal: Journal, accounts: MemberAccounts, points: int, credits: tuple[OfferCredit, ...]
 ) -> int:
-    if on_redeem is None:
-        return 0
-    credits = await on_redeem(
-        SpendContext(journal.conn, accounts.member_id, points, journal.now_us))
+    """Credit the discounts, each funded by its offer's partner. The caller has settled the
+    member's lots, so each discount's lot, expiring in a microsecond, is the first the burn
+    right after draws, and it draws it whole: a discount is always less than the points."""
     for credit in credits:
         funding_id = await partner_issued_account_id(journal.conn, credit.funding_partner_id)
-        # A lot that expires next of all (in a microsecond), so the burn right after draws it
-        # first and whole: a discount is always less than the points burned.
         assert 0 < credit.points < points
         await credit_member(
             journal, accounts, funding_id, credit.points, earning_id=None,
@@ -197,12 +203,11 @@ async def _discount_into_hold(
 ) -> tuple[int, list[Draw]]:
     """Credit an offer's discount and move it into the hold; return it and what it drew (the
     discount's own lot: it expires before any other, once expired lots are settled)."""
-    if on_capture is None:
-        return 0, []
+    credits = await _discounts(journal, accounts, points, on_capture)
+    if not credits:
+        return 0, []  # the common case: no lots to settle, nothing to move
     await settle_member_lots(journal, accounts)
-    offer_points = await _credit_discounts(journal, accounts, points, on_capture)
-    if not offer_points:
-        return 0, []
+    offer_points = await _credit_discounts(journal, accounts, points, credits)
     transfer_id = await journal.post(
         "authorize", accounts.available_id, accounts.held_id, offer_points,
         hold_id=int(hold["id"]), linked_transfer_id=int(hold["authorize_transfer_id"]),

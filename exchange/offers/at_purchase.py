@@ -19,7 +19,7 @@ from exchange.offers.eligibility import (
     purchase_points,
 )
 from exchange.offers.facts import member_facts
-from exchange.offers.store import OfferRecord, record_from_row
+from exchange.offers.store import OFFER_SELECT, OfferRecord, record_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +59,16 @@ async def _record_history(context: EarnContext, purchase: PurchaseContext) -> No
 
 
 async def candidate_offers(
-    conn: BaseDBAsyncClient, kinds: tuple[str, str], at: int, now: int, partner_id: int,
+    conn: BaseDBAsyncClient, kinds: tuple[str, ...], at: int, now: int, partner_id: int,
     partner_code: str,
 ) -> list[OfferRecord]:
     """Offers of these kinds live at `at` that may target the partner, by ascending id (the
     order their budgets are locked in). eligibility.targets_partner decides exactly."""
     rows = await fetch(
         conn,
-        "SELECT o.*, p.code AS funding_partner_code FROM offers o "
-        "JOIN partners p ON p.id = o.funding_partner_id WHERE o.status = 'active' "
-        "AND o.kind IN ($5, $6) AND o.starts_at <= $1 AND o.ends_at > $1 "
+        f"{OFFER_SELECT} WHERE o.status = 'active' "
+        f"AND o.kind IN ({', '.join(f'${n}' for n in range(5, 5 + len(kinds)))}) "
+        "AND o.starts_at <= $1 AND o.ends_at > $1 "
         "AND o.ends_at > $2 AND ((o.target_partners = '[]' AND o.funding_partner_id = $3) "
         "OR o.target_partners LIKE $4) ORDER BY o.id",
         at, now, partner_id, f'%"{partner_code}"%', *kinds,

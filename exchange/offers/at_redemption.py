@@ -15,7 +15,7 @@ from exchange.offers.facts import member_facts
 def redemption_hook(partner_id: int, partner_code: str) -> SpendHook:
     async def hook(context: SpendContext) -> tuple[OfferCredit, ...]:
         now = context.now_us
-        offers = await candidate_offers(context.conn, ("reward_discount", "reward_discount"),
+        offers = await candidate_offers(context.conn, ("reward_discount",),
                                         now, now, partner_id, partner_code)
         if not offers:
             return ()

@@ -24,7 +24,7 @@ from exchange.offers import changes
 from exchange.offers.eligibility import MemberFacts, paced_cap
 from exchange.offers.model import RankingModel
 from exchange.offers.ranking import CandidateSet, candidate_set
-from exchange.offers.store import OfferRecord, record_from_row
+from exchange.offers.store import OFFER_SELECT, OfferRecord, record_from_row
 from exchange.offers.tokens import category_token, item_token, partner_token
 
 catalogue_ttl_seconds = 5.0
@@ -34,6 +34,7 @@ _SEGMENTS = ("everyone", "new_member", "lapsed", "spend_band")
 @dataclass(frozen=True, eq=False)
 class Catalogue:
     offers: tuple[OfferRecord, ...]
+    offer_ids: np.ndarray
     candidates: CandidateSet
     groups: np.ndarray  # the funding partner of each offer (objects): the diversity rule's groups
     starts_at: np.ndarray
@@ -65,6 +66,7 @@ def build_catalogue(offers: Sequence[OfferRecord], model: RankingModel | None, n
     specs = [o.spec for o in offers]
     return Catalogue(
         offers=tuple(offers),
+        offer_ids=column([o.id for o in offers]),
         candidates=candidate_set([offer_tokens(o) for o in offers], model),
         groups=np.array([o.funding_partner_code for o in offers], dtype=object),
         starts_at=column([s.starts_at for s in specs]),
@@ -98,24 +100,17 @@ def eligible_mask(catalogue: Catalogue, facts: MemberFacts, now: int) -> np.ndar
         in_band = (spend >= catalogue.spend_min) & (
             (catalogue.spend_max < 0) | (spend <= catalogue.spend_max))
         mask &= ~band | in_band
-    for offer_index in _indexes_of(catalogue, facts.uses):
-        mask[offer_index] &= facts.uses[catalogue.offers[offer_index].id] < (
-            catalogue.uses_max[offer_index])
+    if facts.uses:  # the few offers this member has used
+        used = np.flatnonzero(np.isin(catalogue.offer_ids, list(facts.uses)))
+        uses = np.array([facts.uses[int(i)] for i in catalogue.offer_ids[used]], dtype=np.int64)
+        mask[used] &= uses < catalogue.uses_max[used]
     return mask
-
-
-def _indexes_of(catalogue: Catalogue, offer_ids: dict[int, int]) -> list[int]:
-    if not offer_ids:
-        return []
-    ids = np.array([o.id for o in catalogue.offers], dtype=np.int64)
-    return np.flatnonzero(np.isin(ids, np.array(list(offer_ids), dtype=np.int64))).tolist()
 
 
 async def live_offers(conn: BaseDBAsyncClient, now: int) -> list[OfferRecord]:
     rows = await fetch(
         conn,
-        "SELECT o.*, p.code AS funding_partner_code FROM offers o JOIN partners p "
-        "ON p.id = o.funding_partner_id WHERE o.status = 'active' AND o.ends_at > $1 "
+        f"{OFFER_SELECT} WHERE o.status = 'active' AND o.ends_at > $1 "
         f"AND o.starts_at <= $2 ORDER BY o.id LIMIT {limits.offers_live_max}",
         now, now + days_to_us(1),
     )

@@ -17,7 +17,13 @@ from exchange.offers.facts import member_facts
 from exchange.offers.history import PurchaseEvent
 from exchange.offers.ranking import Reason, member_profile, score_candidates, select
 from exchange.offers.store import OfferRecord
-from exchange.offers.training import HISTORY_DAYS, ServedModel, history_event, served_model
+from exchange.offers.training import (
+    HISTORY_DAYS,
+    HISTORY_SELECT,
+    ServedModel,
+    history_event,
+    served_model,
+)
 
 DIVERSITY_SHARE_MAX = 0.5  # no funding partner takes more than half of a page
 
@@ -85,10 +91,8 @@ async def member_history(conn: BaseDBAsyncClient, member_id: int, now: int
     """The member's most recent purchase lines: enough to know them, bounded per request."""
     rows = await fetch(
         conn,
-        "SELECT i.member_id, i.sku, i.category, i.amount_minor, i.occurred_at, p.code "
-        "FROM purchase_items i JOIN partners p ON p.id = i.partner_id "
-        "WHERE i.member_id = $1 AND i.occurred_at >= $2 ORDER BY i.occurred_at DESC "
-        f"LIMIT {limits.ranking_history_events_max}",
+        f"{HISTORY_SELECT} WHERE i.member_id = $1 AND i.occurred_at >= $2 "
+        f"ORDER BY i.occurred_at DESC LIMIT {limits.ranking_history_events_max}",
         member_id, now - days_to_us(HISTORY_DAYS),
     )
     return [history_event(row) for row in rows]

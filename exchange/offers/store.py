@@ -14,18 +14,7 @@ from exchange.clock import now_us
 from exchange.db import connection, execute, fetch, fetch_one
 from exchange.offers import changes
 from exchange.offers.errors import OfferError, OfferErrorCode
-from exchange.offers.spec import (
-    OfferChange,
-    OfferSpec,
-    Segment,
-    Targeting,
-    check_budget,
-    check_pacing,
-    check_title,
-    check_uses,
-    check_window,
-    validate_spec,
-)
+from exchange.offers.spec import OfferChange, OfferSpec, Segment, Targeting, validate_spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +33,9 @@ class OfferRecord:
         return self.spec.budget_points - self.points_awarded
 
 
-_SELECT = "SELECT o.*, p.code AS funding_partner_code FROM offers o " \
-          "JOIN partners p ON p.id = o.funding_partner_id"
+# Every read of offers: the row and its funder's code, as record_from_row takes it.
+OFFER_SELECT = ("SELECT o.*, p.code AS funding_partner_code FROM offers o "
+                "JOIN partners p ON p.id = o.funding_partner_id")
 
 
 def record_from_row(row: dict[str, Any]) -> OfferRecord:
@@ -138,7 +128,7 @@ async def get_offer(
     offer_id: int, *, funding_partner_id: int | None = None, conn: BaseDBAsyncClient | None = None
 ) -> OfferRecord:
     """The offer; for a partner, only one it funds (another's answers OFFER_NOT_FOUND)."""
-    row = await fetch_one(conn or connection(), f"{_SELECT} WHERE o.id = $1", offer_id)
+    row = await fetch_one(conn or connection(), f"{OFFER_SELECT} WHERE o.id = $1", offer_id)
     if row is None or funding_partner_id not in (None, int(row["funding_partner_id"])):
         raise OfferError(OfferErrorCode.OFFER_NOT_FOUND, f"no offer {offer_id} of yours",
                          "offerId")
@@ -148,7 +138,7 @@ async def get_offer(
 async def list_offers(funding_partner_id: int | None, limit: int, after_id: int = 0
                       ) -> list[OfferRecord]:
     """Offers by id; a partner's own, or all for an admin."""
-    sql = f"{_SELECT} WHERE o.id > $1"
+    sql = f"{OFFER_SELECT} WHERE o.id > $1"
     args: list[Any] = [after_id]
     if funding_partner_id is not None:
         sql += " AND o.funding_partner_id = $2"
@@ -162,44 +152,32 @@ async def update_offer(
 ) -> OfferRecord:
     async with in_transaction() as conn:
         # Locked: budgets are spent under this row's lock, so a lowered budget cannot race one.
-        row = await fetch_one(conn, "SELECT * FROM offers WHERE id = $1 FOR UPDATE", offer_id)
-        if row is None or funding_partner_id not in (None, int(row["funding_partner_id"])):
-            raise OfferError(OfferErrorCode.OFFER_NOT_FOUND, f"no offer {offer_id} of yours",
-                             "offerId")
-        current = await get_offer(offer_id, conn=conn)
-        updated = _apply_change(current, change)
+        await fetch_one(conn, "SELECT id FROM offers WHERE id = $1 FOR UPDATE", offer_id)
+        current = await get_offer(offer_id, funding_partner_id=funding_partner_id, conn=conn)
+        updated = replace(_apply_change(current, change), updated_at=now_us())
         await execute(
             conn,
             "UPDATE offers SET title = $1, ends_at = $2, budget_points = $3, "
             "per_member_uses_max = $4, pacing = $5, status = $6, updated_at = $7 WHERE id = $8",
             updated.spec.title, updated.spec.ends_at, updated.spec.budget_points,
-            updated.spec.per_member_uses_max, updated.spec.pacing, updated.status, now_us(),
-            offer_id,
+            updated.spec.per_member_uses_max, updated.spec.pacing, updated.status,
+            updated.updated_at, offer_id,
         )
-        updated_record = await get_offer(offer_id, conn=conn)
     changes.bump()
-    return updated_record
+    return updated
+
+
+_CHANGEABLE = ("title", "ends_at", "budget_points", "per_member_uses_max", "pacing")
 
 
 def _apply_change(offer: OfferRecord, change: OfferChange) -> OfferRecord:
     if offer.status == "cancelled":
         raise OfferError(OfferErrorCode.OFFER_NOT_ACTIVE, "a cancelled offer cannot change",
                          "offerId")
-    spec = replace(
-        offer.spec,
-        title=offer.spec.title if change.title is None else change.title.strip(),
-        ends_at=offer.spec.ends_at if change.ends_at is None else change.ends_at,
-        budget_points=offer.spec.budget_points if change.budget_points is None
-        else change.budget_points,
-        per_member_uses_max=offer.spec.per_member_uses_max if change.per_member_uses_max is None
-        else change.per_member_uses_max,
-        pacing=offer.spec.pacing if change.pacing is None else change.pacing,
-    )
-    check_title(spec.title)
-    check_window(spec.starts_at, spec.ends_at)
-    check_budget(spec.budget_points)
-    check_uses(spec.per_member_uses_max)
-    check_pacing(spec.pacing)
+    named = {name: getattr(change, name) for name in _CHANGEABLE}
+    spec = replace(offer.spec, **{name: v for name, v in named.items() if v is not None})
+    spec = replace(spec, title=spec.title.strip())
+    validate_spec(spec)
     if spec.budget_points < offer.points_awarded:
         raise OfferError(OfferErrorCode.BUDGET_BELOW_AWARDED,
                          f"{offer.points_awarded} points are awarded already", "budgetPoints")

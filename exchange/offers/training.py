@@ -22,6 +22,11 @@ HISTORY_DAYS = 730  # points live two years; older purchases say little about to
 BATCH_ROWS = 50_000
 model_check_seconds = 30.0
 Progress = Callable[[str, int, int], None]
+# Purchase lines as history_event reads them.
+HISTORY_SELECT = (
+    "SELECT i.id, i.member_id, i.sku, i.category, i.amount_minor, i.occurred_at, p.code "
+    "FROM purchase_items i JOIN partners p ON p.id = i.partner_id"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +59,8 @@ async def read_history(conn: BaseDBAsyncClient, since: int, progress: Progress |
     while True:  # keyset pages: bounded memory per query, no OFFSET rescans
         rows = await fetch(
             conn,
-            "SELECT i.id, i.member_id, i.sku, i.category, i.amount_minor, i.occurred_at, p.code "
-            "FROM purchase_items i JOIN partners p ON p.id = i.partner_id "
-            f"WHERE i.id > $1 AND i.occurred_at >= $2 ORDER BY i.id LIMIT {BATCH_ROWS}",
+            f"{HISTORY_SELECT} WHERE i.id > $1 AND i.occurred_at >= $2 "
+            f"ORDER BY i.id LIMIT {BATCH_ROWS}",
             after_id, since,
         )
         if not rows:

@@ -46,7 +46,7 @@ def _percent(multiplier: Decimal | None, discount: int | None, kind: t.OfferKind
             raise OfferError(OfferErrorCode.INVALID_OFFER,
                              "a multiplier has at most two decimals", "multiplier")
         return int(extra)
-    return discount or 0 if kind is t.OfferKind.REWARD_DISCOUNT else 0
+    return (discount or 0) if kind is t.OfferKind.REWARD_DISCOUNT else 0
 
 
 def _segment(data: t.OfferCreateInput) -> Segment:
@@ -67,7 +67,7 @@ def _spec(data: t.OfferCreateInput) -> OfferSpec:
     return OfferSpec(
         title=data.title, kind=data.kind.value, starts_at=moment_us(data.starts_at),
         ends_at=moment_us(data.ends_at), budget_points=data.budget_points,
-        bonus_points=data.bonus_points or 0 if data.kind is t.OfferKind.BONUS_POINTS else 0,
+        bonus_points=(data.bonus_points or 0) if data.kind is t.OfferKind.BONUS_POINTS else 0,
         percent=_percent(data.multiplier, data.discount_percent, data.kind),
         targeting=Targeting(tuple(targeting.partners), tuple(targeting.categories),
                             tuple(targeting.items)),
