@@ -95,43 +95,45 @@ def _credit(offer: OfferRecord, points: int) -> OfferCredit:
     )
 
 
+async def _applicable(
+    conn: BaseDBAsyncClient, member_id: int, purchase: PurchaseContext, now: int,
+    except_earning_id: int = 0,
+) -> list[tuple[OfferRecord, int]]:
+    """The offers that apply to this purchase and what each gives, by ascending offer id;
+    their budgets are not looked at yet."""
+    offers = await candidate_offers(conn, ("bonus_points", "multiplier"), purchase.occurred_at,
+                                    now, purchase.partner_id, purchase.partner_code)
+    if not offers:
+        return []
+    facts = await member_facts(conn, member_id, now, except_earning_id=except_earning_id)
+    found = []
+    for offer in offers:
+        if applies_to_purchase(offer, facts, purchase.occurred_at, now):
+            points = purchase_points(offer, purchase.partner_code, purchase.lines)
+            if points > 0:
+                found.append((offer, points))
+    return found
+
+
 async def preview_offers(member_id: int, purchase: PurchaseContext, now: int
                          ) -> tuple[OfferCredit, ...]:
     """What the offers would give on this purchase now, written nowhere (for a quote): the same
     rules, without spending budgets, so a purchase racing others may get less."""
-    conn = connection()
-    offers = await candidate_offers(conn, ("bonus_points", "multiplier"), purchase.occurred_at,
-                                    now, purchase.partner_id, purchase.partner_code)
-    if not offers:
-        return ()
-    facts = await member_facts(conn, member_id, now)
-    credits = []
-    for offer in offers:
-        points = purchase_points(offer, purchase.partner_code, purchase.lines)
-        if points > 0 and applies_to_purchase(offer, facts, purchase.occurred_at, now) and (
-            offer.points_awarded + points <= paced_cap(offer.spec, now)
-        ):
-            credits.append(_credit(offer, points))
-    return tuple(credits)
+    return tuple(
+        _credit(offer, points)
+        for offer, points in await _applicable(connection(), member_id, purchase, now)
+        if offer.points_awarded + points <= paced_cap(offer.spec, now)
+    )
 
 
 async def _apply_offers(
     context: EarnContext, purchase: PurchaseContext
 ) -> tuple[OfferCredit, ...]:
-    offers = await candidate_offers(
-        context.conn, ("bonus_points", "multiplier"), purchase.occurred_at, context.now_us,
-        purchase.partner_id, purchase.partner_code)
-    if not offers:
-        return ()
-    facts = await member_facts(context.conn, context.member_id, context.now_us,
-                               except_earning_id=context.earning_id)
+    applicable = await _applicable(context.conn, context.member_id, purchase, context.now_us,
+                                   context.earning_id)
     credits = []
-    for offer in offers:
-        if not applies_to_purchase(offer, facts, purchase.occurred_at, context.now_us):
-            continue
-        points = purchase_points(offer, purchase.partner_code, purchase.lines)
-        if points <= 0 or not await spend(context.conn, offer.id, points, context.now_us):
-            continue
-        credits.append(await record_award(context.conn, offer, context.member_id,
-                                          context.earning_id, points, context.now_us))
+    for offer, points in applicable:
+        if await spend(context.conn, offer.id, points, context.now_us):
+            credits.append(await record_award(context.conn, offer, context.member_id,
+                                              context.earning_id, points, context.now_us))
     return tuple(credits)

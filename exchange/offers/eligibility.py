@@ -80,8 +80,9 @@ def applies_to_purchase(offer: OfferRecord, facts: MemberFacts, occurred_at: int
                         now: int) -> bool:
     if offer.spec.requires_activation and offer.id not in facts.activated_offer_ids:
         return False
-    return is_live(offer, occurred_at) and in_segment(offer.spec, facts, occurred_at) and (
-        has_uses_left(offer, facts) and offer.status == "active" and now < offer.spec.ends_at
+    # Live when bought, and not ended (or paused) by the time the purchase is recorded.
+    return is_live(offer, occurred_at) and now < offer.spec.ends_at and (
+        in_segment(offer.spec, facts, occurred_at) and has_uses_left(offer, facts)
     )
 
 
