@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import statistics
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -154,15 +156,25 @@ async def _scoring(args: argparse.Namespace, members: list[tuple], rng: random.R
     return samples
 
 
+@contextlib.asynccontextmanager
+async def _scratch_database(url: str, prefix: str) -> AsyncIterator[str]:
+    """A migrated database of the benchmark's own, opened, and dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    await _admin(url, f'CREATE DATABASE "{name}"')
+    scratch = _with_database(url, name)
+    try:
+        await migrate(scratch)
+        await open_database(scratch)
+        yield scratch
+    finally:
+        await close_database()
+        await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 async def _bench_training(args: argparse.Namespace) -> None:
     """`exchange offers train` as a job: read the purchase lines of `--train-members` members
     (about 10 each, bulk-loaded with COPY) from the database, train, store."""
-    name = f"bench_train_{uuid.uuid4().hex[:8]}"
-    await _admin(args.url, f'CREATE DATABASE "{name}"')
-    url = _with_database(args.url, name)
-    try:
-        await migrate(url)
-        await open_database(url)
+    async with _scratch_database(args.url, "bench_train") as url:
         partners = [await create_partner(f"p{n}", f"Partner {n}") for n in range(PARTNERS)]
         rows = _history_rows(args.train_members, [p.id for p in partners], args.seed)
         raw = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
@@ -180,9 +192,6 @@ async def _bench_training(args: argparse.Namespace) -> None:
         print(f"train job: {info.member_count} members, {info.event_count} purchase lines, "
               f"{info.token_count} tokens: {total:.1f} s in all, of which training "
               f"{info.training_seconds:.1f} s (reading and storing the rest)")
-    finally:
-        await close_database()
-        await _admin(args.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _history_rows(members: int, partner_ids: list[int], seed: int) -> list[tuple]:
@@ -199,12 +208,7 @@ def _history_rows(members: int, partner_ids: list[int], seed: int) -> list[tuple
 
 
 async def _bench(args: argparse.Namespace) -> None:
-    name = f"bench_offers_{uuid.uuid4().hex[:8]}"
-    await _admin(args.url, f'CREATE DATABASE "{name}"')
-    url = _with_database(args.url, name)
-    try:
-        await migrate(url)
-        await open_database(url)
+    async with _scratch_database(args.url, "bench_offers"):
         with Progress(console=console) as progress:
             partners, members = await _seed(args, progress)
         info = await train_and_store()
@@ -227,9 +231,6 @@ async def _bench(args: argparse.Namespace) -> None:
         print(f"scoring (profile, score, eligibility mask, diverse page): {_percentiles(scoring)}")
         print(f"rank_for_member (domain, DB reads included): {_percentiles(domain)}")
         print(f"GraphQL offers(first: 10) in process:        {_percentiles(api)}")
-    finally:
-        await close_database()
-        await _admin(args.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
