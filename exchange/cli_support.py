@@ -25,19 +25,13 @@ def database_command(command: Command) -> Callable[[argparse.Namespace, Settings
 
 async def _with_database(settings: Settings, command: Command, args: argparse.Namespace) -> int:
     from exchange.db import DatabaseNotMigrated, assert_migrated, close_database, open_database
-    from exchange.ledger.errors import LedgerError
-    from exchange.members.errors import MemberError
-    from exchange.offers.errors import OfferError
-    from exchange.program.errors import ProgramError
-    from exchange.registry.errors import RegistryError
-    from exchange.settlement.errors import SettlementError
+    from exchange.errors import DomainError
 
     await open_database(settings.database_url)
     try:
         await assert_migrated()
         return await command(args, settings)
-    except (LedgerError, MemberError, OfferError, ProgramError, RegistryError,
-            SettlementError) as error:
+    except DomainError as error:
         console.print(f"[bold red]error:[/] {error.code.value}: {escape(error.message)}",
                       soft_wrap=True)
         return 2

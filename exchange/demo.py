@@ -13,9 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from exchange.clock import days_to_us, now_us
+from exchange.errors import DomainError
 from exchange.ledger import service, sweeps
 from exchange.ledger.earning import PurchaseEarn
-from exchange.ledger.errors import LedgerError
 from exchange.ledger.refunds import PurchaseRefund
 from exchange.members.service import Enrolment, MemberRecord, enrol
 from exchange.offers.at_purchase import HistoryLine, PurchaseContext, purchase_hook
@@ -177,6 +177,6 @@ async def _redeem(rng: random.Random, member: MemberRecord, partner: PartnerReco
             member.id, partner.id, rng.randrange(50, 400), caller=f"partner:{partner.code}",
             idempotency_key=f"demo-redeem-{member.id}-{at}", now_us=at + 1,
         )
-    except LedgerError:
+    except DomainError:
         return 0  # not enough points yet: a real till would say so too
     return 1

@@ -19,8 +19,9 @@ from exchange.api.context import ADMIN_SCOPE_KEY
 from exchange.api.errors import send_error
 from exchange.api.signatures import SignedRequests
 from exchange.config import Settings
+from exchange.errors import DomainError
 from exchange.registry.admin_tokens import AdminIdentity, check_token
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.registry.errors import RegistryErrorCode
 
 logger = logging.getLogger("exchange.authentication")
 
@@ -75,7 +76,7 @@ async def _authenticate_admin(scope: Scope, authorizations: list[bytes]) -> Admi
     token = _bearer_token(authorizations)
     try:
         return await check_token(token)
-    except RegistryError as error:
+    except DomainError as error:
         assert error.code in _TOKEN_CODES, error.code
         raise TokenRejected(error.code.value, error.message) from None
 

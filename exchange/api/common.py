@@ -11,12 +11,7 @@ import strawberry
 
 from exchange.api.scalars import StrictDecimal
 from exchange.clock import from_us, to_us
-from exchange.ledger.errors import LedgerError
-from exchange.members.errors import MemberError
-from exchange.program.errors import ProgramError
-from exchange.registry.errors import RegistryError
 
-DomainError = (LedgerError, MemberError, ProgramError, RegistryError)
 # Ledger field names as the API's inputs name them.
 _CAMEL = {
     "member": "cardNumber", "partner": "partner", "holdId": "redemptionId", "activity": "kind",

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from tortoise import BaseDBAsyncClient
 
 from exchange.db import execute_many, fetch, fetch_one, opened_database
+from exchange.errors import DomainError
 from exchange.ledger import models as m
-from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.journal import Journal
 
 
@@ -53,7 +54,7 @@ async def lock_member(journal: Journal, member_id: int) -> MemberAccounts:
         member_id,
     )
     if len(rows) != len(m.MEMBER_KINDS):
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.ACCOUNT_NOT_FOUND, f"member {member_id} has no accounts", "member"
         )
     by_kind = {row["kind"]: row for row in rows}
@@ -86,7 +87,7 @@ async def system_account_id(conn: BaseDBAsyncClient, kind: str, owner_id: int) -
         conn, "SELECT id FROM accounts WHERE kind = $1 AND owner_id = $2", kind, owner_id
     )
     if row is None:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.ACCOUNT_NOT_FOUND, f"no {kind} account for {owner_id}", "partner"
         )
     if len(_system_account_ids) >= _SYSTEM_ACCOUNT_IDS_MAX:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from exchange.clock import days_to_us
 from exchange.db import fetch_one
+from exchange.errors import DomainError
 from exchange.ledger.accounts import lock_member, partner_issued_account_id
 from exchange.ledger.earning import credit_member
-from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.validation import check_points
@@ -54,7 +55,7 @@ async def award(journal: Journal, request: Award) -> AwardResult:
     )
     assert done is not None
     if int(done["n"]) >= request.daily_count_max:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.LIMIT_EXCEEDED,
             f"{request.activity} earns points at most {request.daily_count_max} times a day",
             "activity",

@@ -11,8 +11,9 @@ from tortoise.exceptions import IntegrityError
 from exchange import limits
 from exchange.clock import days_to_us
 from exchange.db import fetch_one
+from exchange.errors import DomainError
 from exchange.ledger.accounts import MemberAccounts, lock_member, partner_issued_account_id
-from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.lots import NewLot, create_lot
@@ -84,20 +85,20 @@ def validate_earn(request: PurchaseEarn) -> None:
     check_amount_minor(request.amount_minor, "amount")
     check_points(request.points, "points", allow_zero=True)
     if not request.occurred_at <= request.available_at < request.expires_at:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.INVALID_DATES,
             "expected occurred_at <= available_at < expires_at",
             "occurredAt",
         )
     check_currency(request.currency)
     if request.available_at - request.occurred_at > days_to_us(limits.return_window_days_max):
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.LIMIT_EXCEEDED,
             f"the return window is at most {limits.return_window_days_max} days",
             "availableAt",
         )
     if request.expires_at - request.occurred_at > days_to_us(limits.lot_lifetime_days_max):
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.LIMIT_EXCEEDED,
             f"points live at most {limits.lot_lifetime_days_max} days",
             "expiresAt",
@@ -109,7 +110,7 @@ async def earn_purchase(
 ) -> EarnResult:
     validate_earn(request)
     if request.expires_at <= journal.now_us:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.INVALID_DATES, "the points would expire before they are earned",
             "expiresAt",
         )
@@ -207,7 +208,7 @@ async def _insert_earning(journal: Journal, request: PurchaseEarn) -> int:
             request.amount_minor, request.points, request.occurred_at, journal.now_us,
         )
     except IntegrityError:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.DUPLICATE_ORDER,
             f"order {request.order_id!r} was already recorded",
             "orderId",

@@ -24,15 +24,3 @@ class LedgerErrorCode(Enum):
     INVALID_IDEMPOTENCY_KEY = "INVALID_IDEMPOTENCY_KEY"
     INVALID_DATES = "INVALID_DATES"
 
-
-class LedgerError(Exception):
-    """An expected failure; the transaction that raised it is rolled back, so nothing changed."""
-
-    def __init__(self, code: LedgerErrorCode, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-    def __repr__(self) -> str:
-        return f"LedgerError({self.code.value}, {self.message!r})"

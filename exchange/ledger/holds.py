@@ -18,6 +18,7 @@ from tortoise import BaseDBAsyncClient
 from exchange import limits
 from exchange.clock import seconds_to_us
 from exchange.db import execute, fetch_one
+from exchange.errors import DomainError
 from exchange.ledger.accounts import (
     MemberAccounts,
     lock_member,
@@ -25,7 +26,7 @@ from exchange.ledger.accounts import (
     partner_redeemed_account_id,
 )
 from exchange.ledger.earning import OfferCredit, credit_member
-from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.lots import (
@@ -170,7 +171,7 @@ async def capture(
     capture_points = int(hold["points"]) if points is None else points
     check_points(capture_points, "points")
     if capture_points > int(hold["points"]):
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.CAPTURE_EXCEEDS_HOLD,
             f"the hold reserves {hold['points']} points",
             "points",
@@ -242,7 +243,7 @@ async def refund_redemption(
     hold, accounts = await _lock_hold(journal, hold_id, partner_id)
     refundable = int(hold["points_captured"]) - int(hold["points_refunded"])
     if hold["status"] != CAPTURED or points > refundable:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.REFUND_EXCEEDS_REDEMPTION,
             f"{refundable} points of this redemption can be refunded",
             "points",
@@ -265,7 +266,7 @@ async def refund_redemption(
 
 def _check_ttl(ttl_seconds: int) -> None:
     if not limits.hold_ttl_seconds_min <= ttl_seconds <= limits.hold_ttl_seconds_max:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.LIMIT_EXCEEDED,
             f"a hold lives {limits.hold_ttl_seconds_min} to {limits.hold_ttl_seconds_max} s",
             "ttlSeconds",
@@ -281,7 +282,7 @@ async def _lock_for_spend(journal: Journal, member_id: int, points: int) -> Memb
 
 def _take_available(accounts: MemberAccounts, points: int) -> None:
     if accounts.available < points:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.INSUFFICIENT_POINTS,
             f"{accounts.available} points available, {points} needed",
             "points",
@@ -297,7 +298,7 @@ async def _lock_hold(
     found = await fetch_one(journal.conn, sql, hold_id)
     # A partner may only act on its own holds; another partner's hold is as good as missing.
     if found is None or (partner_id is not None and int(found["partner_id"]) != partner_id):
-        raise LedgerError(LedgerErrorCode.HOLD_NOT_FOUND, f"no hold {hold_id}", "holdId")
+        raise DomainError(LedgerErrorCode.HOLD_NOT_FOUND, f"no hold {hold_id}", "holdId")
     accounts = await lock_member(journal, int(found["member_id"]))
     hold = await fetch_one(journal.conn, sql, hold_id)
     assert hold is not None
@@ -308,11 +309,11 @@ def _check_open(hold: dict[str, Any]) -> None:
     if hold["status"] != AUTHORIZED:
         raise _already_resolved(hold)
     if hold["is_lapsed"]:
-        raise LedgerError(LedgerErrorCode.HOLD_EXPIRED, "the hold has expired", "holdId")
+        raise DomainError(LedgerErrorCode.HOLD_EXPIRED, "the hold has expired", "holdId")
 
 
-def _already_resolved(hold: dict[str, Any]) -> LedgerError:
-    return LedgerError(
+def _already_resolved(hold: dict[str, Any]) -> DomainError:
+    return DomainError(
         LedgerErrorCode.HOLD_ALREADY_RESOLVED, f"the hold is already {hold['status']}", "holdId"
     )
 

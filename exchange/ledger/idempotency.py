@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 from exchange import limits
 from exchange.db import execute, fetch_one
-from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.errors import DomainError
+from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.journal import Journal
 from exchange.ledger.validation import check_text
 
@@ -52,7 +53,7 @@ async def claim(journal: Journal, key: str, print_: str, result_type: type[R]) -
     )
     assert existing is not None and existing["result"] is not None
     if existing["fingerprint"] != print_:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
             "this idempotency key was used for a different request",
             "idempotencyKey",

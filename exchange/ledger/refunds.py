@@ -8,8 +8,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from exchange.db import execute, fetch, fetch_one
+from exchange.errors import DomainError
 from exchange.ledger.accounts import MemberAccounts, lock_member, partner_issued_account_id
-from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.lots import Draw, draw_lots, take_from_lot
@@ -62,7 +63,7 @@ async def refund_purchase(journal: Journal, request: PurchaseRefund) -> RefundRe
     earning, accounts = await _earning_for_update(journal, request)
     new_refunded = int(earning["amount_refunded_minor"]) + request.amount_minor
     if new_refunded > int(earning["amount_minor"]):
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.REFUND_EXCEEDS_PURCHASE,
             "the refunds would exceed the purchase amount",
             "amount",
@@ -122,11 +123,11 @@ async def _earning_for_update(
     sql = "SELECT * FROM earnings WHERE partner_id = $1 AND order_id = $2"
     found = await fetch_one(journal.conn, sql, request.partner_id, request.order_id)
     if found is None:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.PURCHASE_NOT_FOUND, f"no purchase {request.order_id!r}", "orderId"
         )
     if found["currency"] != request.currency:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.CURRENCY_MISMATCH,
             f"the purchase was in {found['currency']}, not {request.currency}",
             "currency",

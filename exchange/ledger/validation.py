@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 
 from exchange import limits
-from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.errors import DomainError
+from exchange.ledger.errors import LedgerErrorCode
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def check_points(points: int, field: str, *, allow_zero: bool = False) -> None:
     if isinstance(points, bool) or not isinstance(points, int):
-        raise LedgerError(LedgerErrorCode.INVALID_AMOUNT, "points must be an integer", field)
+        raise DomainError(LedgerErrorCode.INVALID_AMOUNT, "points must be an integer", field)
     if points < 0 or (points == 0 and not allow_zero):
-        raise LedgerError(LedgerErrorCode.INVALID_AMOUNT, "points must be positive", field)
+        raise DomainError(LedgerErrorCode.INVALID_AMOUNT, "points must be positive", field)
     if points > limits.transfer_points_max:
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.LIMIT_EXCEEDED,
             f"at most {limits.transfer_points_max} points per operation",
             field,
@@ -25,20 +26,20 @@ def check_points(points: int, field: str, *, allow_zero: bool = False) -> None:
 
 def check_amount_minor(amount_minor: int, field: str) -> None:
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise LedgerError(LedgerErrorCode.INVALID_AMOUNT, "amount must be positive", field)
+        raise DomainError(LedgerErrorCode.INVALID_AMOUNT, "amount must be positive", field)
     if amount_minor > limits.purchase_amount_minor_max:
-        raise LedgerError(LedgerErrorCode.LIMIT_EXCEEDED, "amount is above the limit", field)
+        raise DomainError(LedgerErrorCode.LIMIT_EXCEEDED, "amount is above the limit", field)
 
 
 def check_text(
     value: str, field: str, length_max: int, code: LedgerErrorCode = LedgerErrorCode.INVALID_INPUT
 ) -> None:
     if not value or len(value) > length_max or not value.isprintable():
-        raise LedgerError(code, f"{field} must be 1 to {length_max} printable characters", field)
+        raise DomainError(code, f"{field} must be 1 to {length_max} printable characters", field)
 
 
 def check_currency(currency: str, field: str = "currency") -> None:
     if not _CURRENCY.fullmatch(currency):
-        raise LedgerError(
+        raise DomainError(
             LedgerErrorCode.INVALID_INPUT, "currency must be an ISO 4217 code such as EUR", field
         )

@@ -14,10 +14,3 @@ class MemberErrorCode(Enum):
     INVALID_BIRTH_DATE = "INVALID_BIRTH_DATE"
     INVALID_REFERRAL_CODE = "INVALID_REFERRAL_CODE"
 
-
-class MemberError(ValueError):
-    def __init__(self, code: MemberErrorCode, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field

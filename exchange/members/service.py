@@ -18,9 +18,10 @@ from tortoise.transactions import in_transaction
 
 from exchange.clock import now_us
 from exchange.db import connection, fetch_one
+from exchange.errors import DomainError
 from exchange.ledger.accounts import open_member_accounts
 from exchange.members.cards import is_valid_card_number, new_card_number
-from exchange.members.errors import MemberError, MemberErrorCode
+from exchange.members.errors import MemberErrorCode
 
 _CARD_ATTEMPTS_MAX = 5
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$")
@@ -65,13 +66,13 @@ def _record(row: dict) -> MemberRecord:
 
 def validate_enrolment(enrolment: Enrolment) -> None:
     if enrolment.card_number is not None and not is_valid_card_number(enrolment.card_number):
-        raise MemberError(MemberErrorCode.INVALID_CARD_NUMBER, "not a valid card number",
+        raise DomainError(MemberErrorCode.INVALID_CARD_NUMBER, "not a valid card number",
                           "cardNumber")
     if enrolment.customer_ref is not None and not _CUSTOMER_REF.match(enrolment.customer_ref):
-        raise MemberError(MemberErrorCode.INVALID_CUSTOMER_REF,
+        raise DomainError(MemberErrorCode.INVALID_CUSTOMER_REF,
                           "1 to 64 printable ASCII characters", "customerRef")
     if enrolment.email is not None and not _EMAIL.match(enrolment.email):
-        raise MemberError(MemberErrorCode.INVALID_EMAIL, "not an email address", "email")
+        raise DomainError(MemberErrorCode.INVALID_EMAIL, "not an email address", "email")
     if enrolment.birth_date is not None:
         _check_birth_date(enrolment.birth_date)
 
@@ -82,7 +83,7 @@ def _check_birth_date(text: str) -> None:
     except ValueError:
         born = None
     if born is None or len(text) != 10 or not date(1900, 1, 1) <= born <= date.today():
-        raise MemberError(MemberErrorCode.INVALID_BIRTH_DATE, "a past date, YYYY-MM-DD",
+        raise DomainError(MemberErrorCode.INVALID_BIRTH_DATE, "a past date, YYYY-MM-DD",
                           "birthDate")
 
 
@@ -96,7 +97,7 @@ async def enrol(enrolment: Enrolment) -> EnrolResult:
         known = await _member_by_customer_ref(enrolment.partner_id, enrolment.customer_ref)
         if known is not None:
             if enrolment.card_number not in (None, known.card_number):
-                raise MemberError(MemberErrorCode.CUSTOMER_REF_TAKEN,
+                raise DomainError(MemberErrorCode.CUSTOMER_REF_TAKEN,
                                   "this customer ref is linked to another card", "customerRef")
             return EnrolResult(known, is_new_member=False)
     if enrolment.card_number is not None:
@@ -108,7 +109,7 @@ async def _link_existing(enrolment: Enrolment) -> EnrolResult:
     assert enrolment.card_number is not None
     member = await find_member(enrolment.card_number)
     if member is None:
-        raise MemberError(MemberErrorCode.MEMBER_NOT_FOUND, "no member has this card",
+        raise DomainError(MemberErrorCode.MEMBER_NOT_FOUND, "no member has this card",
                           "cardNumber")
     async with in_transaction("default") as conn:
         await _link(conn, member.id, enrolment)
@@ -152,7 +153,7 @@ async def _link(conn: BaseDBAsyncClient, member_id: int, enrolment: Enrolment) -
             member_id, enrolment.partner_id, enrolment.customer_ref, now_us(),
         )
     except IntegrityError:
-        raise MemberError(MemberErrorCode.CUSTOMER_REF_TAKEN,
+        raise DomainError(MemberErrorCode.CUSTOMER_REF_TAKEN,
                           "this customer ref is linked to another card", "customerRef") from None
 
 
@@ -163,7 +164,7 @@ async def _referrer(referral_code: str | None) -> int | None:
         connection(), "SELECT id FROM members WHERE referral_code = $1", referral_code.upper()
     )
     if row is None:
-        raise MemberError(MemberErrorCode.INVALID_REFERRAL_CODE, "unknown referral code",
+        raise DomainError(MemberErrorCode.INVALID_REFERRAL_CODE, "unknown referral code",
                           "referralCode")
     return int(row["id"])
 
@@ -200,7 +201,7 @@ async def get_linked_member(partner_id: int, card_number: str) -> MemberRecord:
     found = await find_linked_member(partner_id, card_number)
     if found is None:
         # Same answer for "no such card" and "not linked to you": existence is not leaked.
-        raise MemberError(MemberErrorCode.MEMBER_NOT_FOUND,
+        raise DomainError(MemberErrorCode.MEMBER_NOT_FOUND,
                           "no member with this card is linked to you", "cardNumber")
     return found
 

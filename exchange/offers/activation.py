@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from exchange.clock import now_us
 from exchange.db import connection, execute, fetch_one
+from exchange.errors import DomainError
 from exchange.offers.eligibility import in_segment, is_live
-from exchange.offers.errors import OfferError, OfferErrorCode
+from exchange.offers.errors import OfferErrorCode
 from exchange.offers.facts import member_facts
 from exchange.offers.store import OfferRecord, get_offer
 
@@ -25,12 +26,12 @@ async def activate(offer_id: int, member_id: int, activated_by: str) -> Activati
     now = now_us()
     offer = await get_offer(offer_id)
     if not is_live(offer, now):
-        raise OfferError(OfferErrorCode.OFFER_NOT_ACTIVE, "the offer is not running now",
+        raise DomainError(OfferErrorCode.OFFER_NOT_ACTIVE, "the offer is not running now",
                          "offerId")
     conn = connection()
     facts = await member_facts(conn, member_id, now)
     if not in_segment(offer.spec, facts, now):
-        raise OfferError(OfferErrorCode.NOT_ELIGIBLE, "the offer is not for this member",
+        raise DomainError(OfferErrorCode.NOT_ELIGIBLE, "the offer is not for this member",
                          "cardNumber")
     # Racing activations insert one row; the loser reads the winner's.
     await execute(

@@ -14,10 +14,3 @@ class OfferErrorCode(Enum):
     PARTNER_NOT_FOUND = "PARTNER_NOT_FOUND"
     TOO_MANY_OFFERS = "TOO_MANY_OFFERS"
 
-
-class OfferError(ValueError):
-    def __init__(self, code: OfferErrorCode, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field

@@ -10,9 +10,10 @@ from tortoise import BaseDBAsyncClient
 from exchange import limits
 from exchange.clock import days_to_us, now_us
 from exchange.db import connection, fetch, opened_database
+from exchange.errors import DomainError
 from exchange.offers import catalogue as catalogues
 from exchange.offers import changes
-from exchange.offers.errors import OfferError, OfferErrorCode
+from exchange.offers.errors import OfferErrorCode
 from exchange.offers.facts import member_facts
 from exchange.offers.history import PurchaseEvent
 from exchange.offers.ranking import Reason, member_profile, score_candidates, select
@@ -48,7 +49,7 @@ async def rank_for_member(
     member_id: int, first: int, *, exploration: bool = False
 ) -> Ranking:
     if not 0 < first <= limits.ranking_first_max:
-        raise OfferError(OfferErrorCode.INVALID_OFFER,
+        raise DomainError(OfferErrorCode.INVALID_OFFER,
                          f"first: 1 to {limits.ranking_first_max}", "first")
     conn, now = connection(), now_us()
     served = await served_model(conn, opened_database())

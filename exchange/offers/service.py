@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exchange.errors import DomainError
 from exchange.members.service import get_linked_member
 from exchange.offers import activation, recommend, store
-from exchange.offers.errors import OfferError, OfferErrorCode
+from exchange.offers.errors import OfferErrorCode
 from exchange.offers.spec import OfferChange, OfferSpec
 from exchange.registry.partners import find_partner
 
@@ -29,13 +30,13 @@ async def create(caller: OfferCaller, spec: OfferSpec, funding_partner_code: str
 async def _funding_partner_id(caller: OfferCaller, code: str | None) -> int:
     if caller.partner_id is not None:
         if code is not None:
-            raise OfferError(OfferErrorCode.INVALID_OFFER,
+            raise DomainError(OfferErrorCode.INVALID_OFFER,
                              "a partner funds its own offers: leave fundingPartnerCode out",
                              "fundingPartnerCode")
         return caller.partner_id
     partner = await find_partner(code) if code else None
     if partner is None:
-        raise OfferError(OfferErrorCode.PARTNER_NOT_FOUND, "name the funding partner",
+        raise DomainError(OfferErrorCode.PARTNER_NOT_FOUND, "name the funding partner",
                          "fundingPartnerCode")
     return partner.id
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from exchange import limits
 from exchange.clock import days_to_us
-from exchange.offers.errors import OfferError, OfferErrorCode
+from exchange.errors import DomainError
+from exchange.offers.errors import OfferErrorCode
 
 BONUS_POINTS = "bonus_points"
 MULTIPLIER = "multiplier"
@@ -63,8 +64,8 @@ class OfferChange:
     status: str | None = None  # active | paused | cancelled (final)
 
 
-def _invalid(message: str, field_name: str) -> OfferError:
-    return OfferError(OfferErrorCode.INVALID_OFFER, message, field_name)
+def _invalid(message: str, field_name: str) -> DomainError:
+    return DomainError(OfferErrorCode.INVALID_OFFER, message, field_name)
 
 
 def check_title(title: str) -> None:

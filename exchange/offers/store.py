@@ -12,8 +12,9 @@ from tortoise.transactions import in_transaction
 from exchange import limits
 from exchange.clock import now_us
 from exchange.db import connection, execute, fetch, fetch_one
+from exchange.errors import DomainError
 from exchange.offers import changes
-from exchange.offers.errors import OfferError, OfferErrorCode
+from exchange.offers.errors import OfferErrorCode
 from exchange.offers.spec import OfferChange, OfferSpec, Segment, Targeting, validate_spec
 
 
@@ -64,7 +65,7 @@ async def create_offer(funding_partner_id: int, spec: OfferSpec, created_by: str
     validate_spec(spec)
     now = now_us()
     if spec.ends_at <= now:
-        raise OfferError(OfferErrorCode.INVALID_OFFER, "the offer would have ended already",
+        raise DomainError(OfferErrorCode.INVALID_OFFER, "the offer would have ended already",
                          "endsAt")
     async with in_transaction() as conn:
         await _check_partners(conn, spec.targeting.partners)
@@ -104,7 +105,7 @@ async def _check_partners(conn: BaseDBAsyncClient, codes: tuple[str, ...]) -> No
     rows = await fetch(conn, "SELECT code FROM partners")
     unknown = sorted(set(codes) - {r["code"] for r in rows})
     if unknown:
-        raise OfferError(OfferErrorCode.PARTNER_NOT_FOUND, f"no partner {unknown[0]!r}",
+        raise DomainError(OfferErrorCode.PARTNER_NOT_FOUND, f"no partner {unknown[0]!r}",
                          "targeting.partners")
 
 
@@ -119,7 +120,7 @@ async def _check_live_count(conn: BaseDBAsyncClient, partner_id: int, now: int) 
     if int(total["n"]) >= limits.offers_live_max or (
         int(own["n"]) >= limits.offers_live_per_partner_max
     ):
-        raise OfferError(OfferErrorCode.TOO_MANY_OFFERS,
+        raise DomainError(OfferErrorCode.TOO_MANY_OFFERS,
                          f"at most {limits.offers_live_per_partner_max} live offers a partner "
                          f"and {limits.offers_live_max} in all")
 
@@ -130,7 +131,7 @@ async def get_offer(
     """The offer; for a partner, only one it funds (another's answers OFFER_NOT_FOUND)."""
     row = await fetch_one(conn or connection(), f"{OFFER_SELECT} WHERE o.id = $1", offer_id)
     if row is None or funding_partner_id not in (None, int(row["funding_partner_id"])):
-        raise OfferError(OfferErrorCode.OFFER_NOT_FOUND, f"no offer {offer_id} of yours",
+        raise DomainError(OfferErrorCode.OFFER_NOT_FOUND, f"no offer {offer_id} of yours",
                          "offerId")
     return record_from_row(row)
 
@@ -172,17 +173,17 @@ _CHANGEABLE = ("title", "ends_at", "budget_points", "per_member_uses_max", "paci
 
 def _apply_change(offer: OfferRecord, change: OfferChange) -> OfferRecord:
     if offer.status == "cancelled":
-        raise OfferError(OfferErrorCode.OFFER_NOT_ACTIVE, "a cancelled offer cannot change",
+        raise DomainError(OfferErrorCode.OFFER_NOT_ACTIVE, "a cancelled offer cannot change",
                          "offerId")
     named = {name: getattr(change, name) for name in _CHANGEABLE}
     spec = replace(offer.spec, **{name: v for name, v in named.items() if v is not None})
     spec = replace(spec, title=spec.title.strip())
     validate_spec(spec)
     if spec.budget_points < offer.points_awarded:
-        raise OfferError(OfferErrorCode.BUDGET_BELOW_AWARDED,
+        raise DomainError(OfferErrorCode.BUDGET_BELOW_AWARDED,
                          f"{offer.points_awarded} points are awarded already", "budgetPoints")
     status = offer.status if change.status is None else change.status
     if status not in ("active", "paused", "cancelled"):
-        raise OfferError(OfferErrorCode.INVALID_OFFER, "status: active, paused or cancelled",
+        raise DomainError(OfferErrorCode.INVALID_OFFER, "status: active, paused or cancelled",
                          "status")
     return replace(offer, spec=spec, status=status)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from exchange.errors import DomainError
 from exchange.ledger import service as ledger
 from exchange.ledger.awards import Award, AwardResult
 from exchange.members.service import get_linked_member
-from exchange.program.errors import ProgramError, ProgramErrorCode
+from exchange.program.errors import ProgramErrorCode
 from exchange.program.partner_caller import PartnerCaller
 from exchange.program.purchases import POINTS_LIFETIME_DAYS
 from exchange.registry.activities import find_activity
@@ -17,7 +18,7 @@ async def record_activity(
     member = await get_linked_member(caller.partner_id, card_number)
     activity = await find_activity(caller.partner_id, kind)
     if activity is None:
-        raise ProgramError(ProgramErrorCode.UNKNOWN_ACTIVITY,
+        raise DomainError(ProgramErrorCode.UNKNOWN_ACTIVITY,
                            f"{caller.code} rewards no activity {kind!r}", "kind")
     return await ledger.award_points(
         Award(

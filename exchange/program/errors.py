@@ -12,10 +12,3 @@ class ProgramErrorCode(Enum):
     PURCHASE_IN_FUTURE = "PURCHASE_IN_FUTURE"
     UNKNOWN_ACTIVITY = "UNKNOWN_ACTIVITY"
 
-
-class ProgramError(ValueError):
-    def __init__(self, code: ProgramErrorCode, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from exchange import limits
 from exchange.clock import days_to_us, now_us, seconds_to_us
+from exchange.errors import DomainError
 from exchange.ledger import service as ledger
 from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
@@ -19,7 +20,7 @@ from exchange.offers.at_purchase import (
     purchase_hook,
 )
 from exchange.offers.eligibility import EarnLine
-from exchange.program.errors import ProgramError, ProgramErrorCode
+from exchange.program.errors import ProgramErrorCode
 from exchange.program.partner_caller import PartnerCaller
 from exchange.program.rules import (
     EarnComputation,
@@ -110,7 +111,7 @@ async def refund_purchase(
     caller: PartnerCaller, order_id: str, currency: str, amount: Decimal, idempotency_key: str
 ) -> RefundResult:
     if amount <= 0:
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, "a refund must be positive",
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE, "a refund must be positive",
                            "amount")
     check_money(amount, currency, "amount")
     return await ledger.refund_purchase(
@@ -126,7 +127,7 @@ async def _quote(
     amount = purchase_amount(purchase.lines, purchase.total, purchase.currency)
     rate = await rate_in_force(partner.id, purchase.currency, purchase.occurred_at)
     if rate is None:
-        raise ProgramError(ProgramErrorCode.NO_RATE,
+        raise DomainError(ProgramErrorCode.NO_RATE,
                            f"{partner.name} has no earn rate for {purchase.currency} then",
                            "currency")
     computed: EarnComputation = compute_earn(rate, purchase.lines, amount, partner.name)
@@ -160,10 +161,10 @@ def _purchase_context(partner: PartnerRecord, purchase: Purchase, rate: Rate) ->
 
 def _check_time(occurred_at: int, now: int) -> None:
     if occurred_at > now + seconds_to_us(CLOCK_SKEW_SECONDS_MAX):
-        raise ProgramError(ProgramErrorCode.PURCHASE_IN_FUTURE,
+        raise DomainError(ProgramErrorCode.PURCHASE_IN_FUTURE,
                            "a purchase cannot be in the future", "occurredAt")
     if occurred_at < now - days_to_us(PURCHASE_AGE_DAYS_MAX):
-        raise ProgramError(ProgramErrorCode.PURCHASE_TOO_OLD,
+        raise DomainError(ProgramErrorCode.PURCHASE_TOO_OLD,
                            f"purchases are accepted up to {PURCHASE_AGE_DAYS_MAX} days old",
                            "occurredAt")
 

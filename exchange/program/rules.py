@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from exchange.clock import from_us
+from exchange.errors import DomainError
 from exchange.money import MoneyError, minor_unit_digits
-from exchange.program.errors import ProgramError, ProgramErrorCode
+from exchange.program.errors import ProgramErrorCode
 from exchange.registry.rates import Rate
 
 LINES_MAX = 200
@@ -39,10 +40,10 @@ def purchase_amount(
 ) -> Decimal:
     """The purchase's amount: the sum of its lines, or the total when there are no lines."""
     if bool(lines) == (total is not None):
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, "give lines or a total, not both",
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE, "give lines or a total, not both",
                            "lines")
     if len(lines) > LINES_MAX:
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, f"at most {LINES_MAX} lines",
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE, f"at most {LINES_MAX} lines",
                            "lines")
     for index, line in enumerate(lines):
         _check_line(line, index, currency)
@@ -50,7 +51,7 @@ def purchase_amount(
     assert amount is not None
     check_money(amount, currency, "total" if total is not None else "lines")
     if amount <= 0:
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, "the amount must be positive",
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE, "the amount must be positive",
                            "total" if total is not None else "lines")
     return amount
 
@@ -60,13 +61,13 @@ def _check_line(line: PurchaseLine, index: int, currency: str) -> None:
     if not 0 < len(line.sku) <= TEXT_LENGTH_MAX or (
         line.category is not None and not 0 < len(line.category) <= TEXT_LENGTH_MAX
     ):
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE,
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE,
                            f"sku and category: 1 to {TEXT_LENGTH_MAX} characters", field)
     if not 0 < line.quantity <= QUANTITY_MAX:
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE,
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE,
                            f"quantity: 1 to {QUANTITY_MAX}", f"{field}.quantity")
     if line.unit_price < 0:
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, "a price cannot be negative",
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE, "a price cannot be negative",
                            f"{field}.unitPrice")
     check_money(line.unit_price, currency, f"{field}.unitPrice")
 
@@ -76,10 +77,10 @@ def check_money(amount: Decimal, currency: str, field: str) -> None:
     try:
         digits = minor_unit_digits(currency)
     except MoneyError as error:
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE, str(error), "currency") from None
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE, str(error), "currency") from None
     exponent = amount.as_tuple().exponent
     if not amount.is_finite() or not isinstance(exponent, int) or -exponent > digits:
-        raise ProgramError(ProgramErrorCode.INVALID_PURCHASE,
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE,
                            f"{currency} amounts have at most {digits} decimals", field)
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from exchange import limits
 from exchange.clock import now_us
 from exchange.db import connection, execute, fetch_one
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.errors import DomainError
+from exchange.registry.errors import RegistryErrorCode
 
 _KIND = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 DAILY_COUNT_MAX = 100
@@ -24,11 +25,11 @@ class Activity:
 
 async def set_activity(activity: Activity) -> Activity:
     if not _KIND.match(activity.kind):
-        raise RegistryError(RegistryErrorCode.INVALID_ACTIVITY, "kind: 2-32 of a-z 0-9 _ -", "kind")
+        raise DomainError(RegistryErrorCode.INVALID_ACTIVITY, "kind: 2-32 of a-z 0-9 _ -", "kind")
     if not 0 < activity.points <= limits.transfer_points_max:
-        raise RegistryError(RegistryErrorCode.INVALID_ACTIVITY, "points out of range", "points")
+        raise DomainError(RegistryErrorCode.INVALID_ACTIVITY, "points out of range", "points")
     if not 0 < activity.daily_count_max <= DAILY_COUNT_MAX:
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.INVALID_ACTIVITY, f"1 to {DAILY_COUNT_MAX} a day", "dailyCountMax"
         )
     conn = connection()

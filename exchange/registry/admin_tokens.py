@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from exchange import limits
 from exchange.clock import days_to_us, now_us
 from exchange.db import connection, execute, fetch, fetch_one
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.errors import DomainError
+from exchange.registry.errors import RegistryErrorCode
 
 # The prefix lets secret scanners and humans recognise a leaked token; 32 random bytes make it
 # unguessable.
@@ -70,13 +71,13 @@ def token_hash(token: str) -> str:
 def _check_request(name: str, ttl_days: int) -> None:
     if not (0 < len(name) <= limits.admin_name_length_max and name.isprintable()
             and name == name.strip()):
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.INVALID_ADMIN_NAME,
             f"name: 1 to {limits.admin_name_length_max} printable characters, "
             "no surrounding spaces", "name",
         )
     if not limits.admin_token_ttl_days_min <= ttl_days <= limits.admin_token_ttl_days_max:
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.INVALID_TOKEN_TTL,
             f"lifetime: {limits.admin_token_ttl_days_min} to "
             f"{limits.admin_token_ttl_days_max} days", "ttlDays",
@@ -106,12 +107,12 @@ async def check_token(token: str, *, at_us: int | None = None) -> AdminIdentity:
     """The admin a presented token names, or a TOKEN_INVALID / _EXPIRED / _REVOKED error."""
     found = await _find_by_token(token)
     if found is None:
-        raise RegistryError(RegistryErrorCode.TOKEN_INVALID, "the admin token is not valid")
+        raise DomainError(RegistryErrorCode.TOKEN_INVALID, "the admin token is not valid")
     status = found.status(now_us() if at_us is None else at_us)
     if status == "revoked":
-        raise RegistryError(RegistryErrorCode.TOKEN_REVOKED, "the admin token was revoked")
+        raise DomainError(RegistryErrorCode.TOKEN_REVOKED, "the admin token was revoked")
     if status == "expired":
-        raise RegistryError(RegistryErrorCode.TOKEN_EXPIRED, "the admin token has expired")
+        raise DomainError(RegistryErrorCode.TOKEN_EXPIRED, "the admin token has expired")
     return AdminIdentity(found.name, found.id, found.expires_at)
 
 
@@ -119,7 +120,7 @@ async def find_admin(token: str, *, at_us: int | None = None) -> AdminIdentity |
     """The admin a token names; None when it is unknown, expired or revoked."""
     try:
         return await check_token(token, at_us=at_us)
-    except RegistryError:
+    except DomainError:
         return None
 
 
@@ -132,7 +133,7 @@ async def revoke_token(reference: str) -> AdminTokenRecord:
     """Revoke a token named by its id or by the token itself, at once."""
     found = await _find_by_reference(reference)
     if found is None:
-        raise RegistryError(RegistryErrorCode.TOKEN_NOT_FOUND, "no such admin token")
+        raise DomainError(RegistryErrorCode.TOKEN_NOT_FOUND, "no such admin token")
     revoked_at = now_us()
     changed = await execute(
         connection(),
@@ -140,7 +141,7 @@ async def revoke_token(reference: str) -> AdminTokenRecord:
         revoked_at, found.id,
     )
     if not changed:
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.TOKEN_REVOKED, f"admin token {found.id} was already revoked"
         )
     return replace(found, revoked_at=revoked_at)

@@ -25,10 +25,3 @@ class RegistryErrorCode(Enum):
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     TOKEN_REVOKED = "TOKEN_REVOKED"
 
-
-class RegistryError(ValueError):
-    def __init__(self, code: RegistryErrorCode, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field

@@ -16,7 +16,8 @@ from tortoise.exceptions import IntegrityError
 
 from exchange.clock import from_us, now_us
 from exchange.db import connection, execute, fetch, fetch_one
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.errors import DomainError
+from exchange.registry.errors import RegistryErrorCode
 from exchange.registry.partners import get_partner_by_id
 
 ALGORITHMS = ("ed25519", "hmac-sha256")
@@ -76,22 +77,22 @@ def default_key_id(partner_code: str, at_us: int | None = None) -> str:
 
 def _check_material(algorithm: str, material: bytes) -> None:
     if algorithm not in ALGORITHMS:
-        raise RegistryError(RegistryErrorCode.INVALID_KEY, f"algorithm must be one of {ALGORITHMS}")
+        raise DomainError(RegistryErrorCode.INVALID_KEY, f"algorithm must be one of {ALGORITHMS}")
     if algorithm == "ed25519" and len(material) != _ED25519_PUBLIC_KEY_BYTES:
-        raise RegistryError(RegistryErrorCode.INVALID_KEY, "an Ed25519 public key is 32 bytes")
+        raise DomainError(RegistryErrorCode.INVALID_KEY, "an Ed25519 public key is 32 bytes")
     if algorithm == "hmac-sha256" and len(material) < _HMAC_SECRET_BYTES_MIN:
-        raise RegistryError(RegistryErrorCode.INVALID_KEY, "an HMAC secret is at least 32 bytes")
+        raise DomainError(RegistryErrorCode.INVALID_KEY, "an HMAC secret is at least 32 bytes")
 
 
 async def add_key(partner_id: int, key_id: str, algorithm: str, material: bytes) -> PartnerKey:
     """Register a key; older keys stay valid (rotation never invalidates them)."""
     if not _KEY_ID.match(key_id):
-        raise RegistryError(RegistryErrorCode.INVALID_KEY, "key id: <partner-code>/<label>")
+        raise DomainError(RegistryErrorCode.INVALID_KEY, "key id: <partner-code>/<label>")
     _check_material(algorithm, material)
     partner = await get_partner_by_id(partner_id)  # no orphan keys
     if key_id.partition("/")[0] != partner.code:
         # The key id names its partner: a key id naming another partner would mislead.
-        raise RegistryError(RegistryErrorCode.INVALID_KEY, f"key id: {partner.code}/<label>")
+        raise DomainError(RegistryErrorCode.INVALID_KEY, f"key id: {partner.code}/<label>")
     try:
         await execute(
             connection(),
@@ -100,7 +101,7 @@ async def add_key(partner_id: int, key_id: str, algorithm: str, material: bytes)
             key_id, partner_id, algorithm, base64.b64encode(material).decode(), now_us(),
         )
     except IntegrityError:
-        raise RegistryError(RegistryErrorCode.KEY_EXISTS, f"key {key_id} exists") from None
+        raise DomainError(RegistryErrorCode.KEY_EXISTS, f"key {key_id} exists") from None
     found = await find_key(key_id)
     assert found is not None
     return found
@@ -116,7 +117,7 @@ async def revoke_key(key_id: str) -> PartnerKey:
     )
     found = await find_key(key_id)
     if found is None:
-        raise RegistryError(RegistryErrorCode.KEY_NOT_FOUND, f"no key {key_id}")
+        raise DomainError(RegistryErrorCode.KEY_NOT_FOUND, f"no key {key_id}")
     if not changed:
-        raise RegistryError(RegistryErrorCode.KEY_REVOKED, f"key {key_id} was already revoked")
+        raise DomainError(RegistryErrorCode.KEY_REVOKED, f"key {key_id} was already revoked")
     return found

@@ -11,8 +11,9 @@ from tortoise.transactions import in_transaction
 from exchange import limits
 from exchange.clock import now_us
 from exchange.db import connection, fetch, fetch_one
+from exchange.errors import DomainError
 from exchange.ledger.accounts import open_partner_accounts
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.registry.errors import RegistryErrorCode
 
 _CODE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -35,17 +36,17 @@ async def create_partner(
     code: str, name: str, *, return_window_days: int = 14, settlement_currency: str = "EUR"
 ) -> PartnerRecord:
     if not _CODE.match(code):
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.INVALID_PARTNER,
             "code: 2-32 characters, lowercase letters, digits and '-'", "code",
         )
     if not 0 <= return_window_days <= limits.return_window_days_max:
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.INVALID_PARTNER,
             f"return window: 0 to {limits.return_window_days_max} days", "returnWindowDays",
         )
     if not _CURRENCY.match(settlement_currency):
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.INVALID_PARTNER,
             "settlement currency: an ISO 4217 code such as EUR", "settlementCurrency",
         )
@@ -62,7 +63,7 @@ async def create_partner(
             assert row is not None
             await open_partner_accounts(conn, int(row["id"]), created_at)
     except IntegrityError:
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.PARTNER_EXISTS, f"a partner with code {code!r} exists already", "code"
         ) from None
     return PartnerRecord(int(row["id"]), code, name, "active", return_window_days,
@@ -82,7 +83,7 @@ async def find_partner(code: str) -> PartnerRecord | None:
 async def get_partner(code: str) -> PartnerRecord:
     found = await find_partner(code)
     if found is None:
-        raise RegistryError(RegistryErrorCode.PARTNER_NOT_FOUND, f"no partner {code!r}", "code")
+        raise DomainError(RegistryErrorCode.PARTNER_NOT_FOUND, f"no partner {code!r}", "code")
     return found
 
 
@@ -90,5 +91,5 @@ async def get_partner_by_id(partner_id: int) -> PartnerRecord:
     row = await fetch_one(connection(), f"SELECT {_COLUMNS} FROM partners WHERE id = $1",
                           partner_id)
     if row is None:
-        raise RegistryError(RegistryErrorCode.PARTNER_NOT_FOUND, f"no partner {partner_id}")
+        raise DomainError(RegistryErrorCode.PARTNER_NOT_FOUND, f"no partner {partner_id}")
     return PartnerRecord(**row)

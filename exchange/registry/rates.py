@@ -14,8 +14,9 @@ from tortoise.exceptions import IntegrityError
 
 from exchange.clock import now_us
 from exchange.db import connection, execute, fetch_one
+from exchange.errors import DomainError
 from exchange.money import MoneyError, minor_unit_digits, parse_decimal
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.registry.errors import RegistryErrorCode
 
 EARN_RATE_MAX = Decimal(1000)
 MULTIPLIER_MAX = Decimal(100)
@@ -43,7 +44,7 @@ def _check(value: Decimal, name: str, upper: Decimal, *, positive: bool = False)
     low_ok = is_finite and (value > 0 if positive else value >= 0)
     exponent = value.as_tuple().exponent
     if not low_ok or value > upper or not isinstance(exponent, int) or -exponent > _DECIMALS_MAX:
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.INVALID_RATE,
             f"{name}: 0 to {upper} with at most {_DECIMALS_MAX} decimals",
             name,
@@ -54,13 +55,13 @@ def validate_rate(rate: Rate) -> None:
     try:
         minor_unit_digits(rate.purchase_currency)
     except MoneyError as error:
-        raise RegistryError(RegistryErrorCode.INVALID_RATE, str(error), "currency") from None
+        raise DomainError(RegistryErrorCode.INVALID_RATE, str(error), "currency") from None
     _check(rate.earn_rate, "earnRate", EARN_RATE_MAX)
     _check(rate.issue_price, "issuePrice", PRICE_MAX)
     _check(rate.redemption_price, "redemptionPrice", PRICE_MAX)
     for category, multiplier in rate.category_multipliers.items():
         if not category or len(category) > 64:
-            raise RegistryError(RegistryErrorCode.INVALID_RATE, "category: 1 to 64 characters")
+            raise DomainError(RegistryErrorCode.INVALID_RATE, "category: 1 to 64 characters")
         _check(multiplier, f"multiplier for {category}", MULTIPLIER_MAX, positive=True)
 
 
@@ -78,7 +79,7 @@ async def set_rate(rate: Rate) -> Rate:
             json.dumps(multipliers), str(rate.issue_price), str(rate.redemption_price), now_us(),
         )
     except IntegrityError:
-        raise RegistryError(
+        raise DomainError(
             RegistryErrorCode.INVALID_RATE, "a rate from that moment exists already", "validFrom"
         ) from None
     return rate

@@ -17,10 +17,3 @@ class SettlementErrorCode(Enum):
     INVALID_ADJUSTMENT = "INVALID_ADJUSTMENT"
     PARTNER_NOT_FOUND = "PARTNER_NOT_FOUND"
 
-
-class SettlementError(ValueError):
-    def __init__(self, code: SettlementErrorCode, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from exchange.clock import from_us
+from exchange.errors import DomainError
 from exchange.settlement import storage
-from exchange.settlement.errors import SettlementError, SettlementErrorCode
+from exchange.settlement.errors import SettlementErrorCode
 from exchange.settlement.periods import period
 from exchange.settlement.service import checksum
 from exchange.settlement.statements import OperatorResult, Statement, operator_results
@@ -70,13 +71,13 @@ async def read_export(label: str) -> Export:
     period(label, "UTC")  # validates the label; the zone does not matter for reading
     succeeded = [run for run in await storage.read_runs(label) if run.outcome == "succeeded"]
     if not succeeded:
-        raise SettlementError(SettlementErrorCode.PERIOD_NOT_RUN,
+        raise DomainError(SettlementErrorCode.PERIOD_NOT_RUN,
                               f"{label} has no successful run to export", "period")
     run = succeeded[-1]
     statements = await storage.read_statements(label)
     results = operator_results(statements)
     if checksum(statements, results) != run.checksum:
-        raise SettlementError(SettlementErrorCode.LEDGER_MISMATCH,
+        raise DomainError(SettlementErrorCode.LEDGER_MISMATCH,
                               f"the stored statements of {label} differ from run {run.id}")
     status = "closed" if await storage.is_closed(label) else "open"
     return Export(label, status, run, statements, results, await storage.read_matrix(label))

@@ -8,7 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from exchange.clock import to_us
-from exchange.settlement.errors import SettlementError, SettlementErrorCode
+from exchange.errors import DomainError
+from exchange.settlement.errors import SettlementErrorCode
 
 _LABEL = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -28,10 +29,10 @@ class Period:
 def period(label: str, timezone: str) -> Period:
     found = _LABEL.match(label)
     if not found:
-        raise SettlementError(SettlementErrorCode.INVALID_PERIOD, "a period is YYYY-MM", "period")
+        raise DomainError(SettlementErrorCode.INVALID_PERIOD, "a period is YYYY-MM", "period")
     year, month = int(found.group(1)), int(found.group(2))
     if not 2000 <= year <= 2100:
-        raise SettlementError(SettlementErrorCode.INVALID_PERIOD, "year out of range", "period")
+        raise DomainError(SettlementErrorCode.INVALID_PERIOD, "year out of range", "period")
     zone = ZoneInfo(timezone)
     start = datetime(year, month, 1, tzinfo=zone)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)

@@ -20,9 +20,10 @@ from tortoise.transactions import in_transaction
 
 from exchange.clock import now_us, seconds_to_us
 from exchange.db import connection, execute, fetch, fetch_one, is_postgres
+from exchange.errors import DomainError
 from exchange.settlement import aggregates as agg
 from exchange.settlement import storage
-from exchange.settlement.errors import SettlementError, SettlementErrorCode
+from exchange.settlement.errors import SettlementErrorCode
 from exchange.settlement.periods import Period, period
 from exchange.settlement.statements import (
     Adjustment,
@@ -63,7 +64,7 @@ async def close_settlement(
 ) -> Settlement:
     target = period(label, timezone)
     if now_us() < target.end_at:
-        raise SettlementError(SettlementErrorCode.PERIOD_NOT_OVER,
+        raise DomainError(SettlementErrorCode.PERIOD_NOT_OVER,
                               f"{label} is not over yet", "period")
     return await _settle(target, closed_by, timezone, True, progress)
 
@@ -81,7 +82,7 @@ async def _settle(
         window = agg.Window(target.start_at, target.end_at, through_id, late_after_id)
         try:
             settlement = await _compute(target.label, window, progress)
-        except SettlementError as refusal:
+        except DomainError as refusal:
             await storage.record_run(target.label, run_by, started_at, "refused",
                                      refusal.message, "", through_id)
             raise
@@ -95,7 +96,7 @@ async def _refuse_if_settled_later(label: str) -> None:
     and the first closed took everything before it): it never settles again."""
     later = await storage.first_closed_after(label)
     if later is not None:
-        raise SettlementError(SettlementErrorCode.PERIOD_CLOSED,
+        raise DomainError(SettlementErrorCode.PERIOD_CLOSED,
                               f"{label} was settled with {later}, which is closed", "period")
 
 
@@ -111,7 +112,7 @@ async def _late_after_id(target: Period, timezone: str, closing: bool) -> int:
     if last.period == target.previous(timezone).label:
         return last.closed_through_transfer_id
     if closing:
-        raise SettlementError(SettlementErrorCode.EARLIER_PERIOD_OPEN,
+        raise DomainError(SettlementErrorCode.EARLIER_PERIOD_OPEN,
                               f"close {target.previous(timezone).label} first", "period")
     return agg.NO_LATE_ITEMS
 
@@ -129,8 +130,8 @@ async def _take_lease(label: str) -> None:
     row = await fetch_one(connection(), "SELECT status FROM settlement_periods WHERE period = $1",
                           label)
     if row is not None and row["status"] == "closed":
-        raise SettlementError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed", "period")
-    raise SettlementError(SettlementErrorCode.SETTLEMENT_RUNNING,
+        raise DomainError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed", "period")
+    raise DomainError(SettlementErrorCode.SETTLEMENT_RUNNING,
                           f"{label} is being settled by someone else", "period")
 
 
@@ -220,10 +221,10 @@ async def add_adjustment(
     """A fee (negative) or a credit (positive) on a partner's statement of an open period."""
     target = period(label, timezone)
     if not amount.is_finite() or amount == 0 or abs(amount) > Decimal(10) ** 9:
-        raise SettlementError(SettlementErrorCode.INVALID_ADJUSTMENT,
+        raise DomainError(SettlementErrorCode.INVALID_ADJUSTMENT,
                               "an adjustment is a non-zero amount below 1e9", "amount")
     if not 0 < len(reason.strip()) <= 200:
-        raise SettlementError(SettlementErrorCode.INVALID_ADJUSTMENT,
+        raise DomainError(SettlementErrorCode.INVALID_ADJUSTMENT,
                               "say why, in 1 to 200 characters", "reason")
     await _refuse_if_settled_later(target.label)
     return await storage.insert_adjustment(target.label, partner_code, amount, reason.strip(),

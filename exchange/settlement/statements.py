@@ -7,9 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from exchange.errors import DomainError
 from exchange.money import minor_unit_digits
 from exchange.settlement.aggregates import PointsAtPrice
-from exchange.settlement.errors import SettlementError, SettlementErrorCode
+from exchange.settlement.errors import SettlementErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 
 def _line(kind: str, entry: PointsAtPrice, partner: PartnerInfo) -> Line:
     if entry.price is None:
-        raise SettlementError(
+        raise DomainError(
             SettlementErrorCode.NO_PRICE,
             f"{partner.code} has no {partner.currency} rate in force for some {kind} points",
         )
@@ -134,7 +135,7 @@ def check_zero_sum(statements: list[Statement], results: list[OperatorResult]) -
     for result in results:
         nets = sum((s.net for s in statements if s.currency == result.currency), Decimal(0))
         if nets + result.result != 0:
-            raise SettlementError(
+            raise DomainError(
                 SettlementErrorCode.LEDGER_MISMATCH,
                 f"{result.currency}: statements {nets} and operator {result.result} do not "
                 "sum to zero",
@@ -151,7 +152,7 @@ def check_ledger_agreement(
             on_statements[line.kind] += line.points
     issued_on_statements = on_statements["issued"] + on_statements["offer"]
     if (issued_on_statements, on_statements["burned"]) != (issued_points, burned_points):
-        raise SettlementError(
+        raise DomainError(
             SettlementErrorCode.LEDGER_MISMATCH,
             f"statements show {issued_on_statements} issued and {on_statements['burned']} "
             f"burned points; the ledger moved {issued_points} and {burned_points}",

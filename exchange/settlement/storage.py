@@ -11,9 +11,10 @@ from tortoise.transactions import in_transaction
 
 from exchange.clock import now_us
 from exchange.db import connection, execute, execute_many, fetch, fetch_one
+from exchange.errors import DomainError
 from exchange.money import minor_unit_digits, parse_decimal
 from exchange.settlement.aggregates import MatrixCell
-from exchange.settlement.errors import SettlementError, SettlementErrorCode
+from exchange.settlement.errors import SettlementErrorCode
 from exchange.settlement.statements import (
     Adjustment,
     Line,
@@ -115,13 +116,13 @@ async def insert_adjustment(
                               "SELECT id, settlement_currency FROM partners WHERE code = $1",
                               partner_code)
     if partner is None:
-        raise SettlementError(SettlementErrorCode.PARTNER_NOT_FOUND,
+        raise DomainError(SettlementErrorCode.PARTNER_NOT_FOUND,
                               f"no partner {partner_code!r}", "partnerCode")
     _check_minor_units(amount, partner["settlement_currency"])
     await ensure_period(label)
     async with in_transaction("default") as conn:
         if await _status(conn, label) == "closed":
-            raise SettlementError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed",
+            raise DomainError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed",
                                   "period")
         inserted = await fetch(
             conn,
@@ -141,7 +142,7 @@ def _check_minor_units(amount: Decimal, currency: str) -> None:
     # An amount finer than the currency's minor unit would be rounded on the statement: refuse
     # it rather than change it silently.
     if round_money(amount, currency) != amount:
-        raise SettlementError(SettlementErrorCode.INVALID_ADJUSTMENT,
+        raise DomainError(SettlementErrorCode.INVALID_ADJUSTMENT,
                               f"{currency} amounts have at most {minor_unit_digits(currency)} "
                               "decimals", "amount")
 
@@ -160,7 +161,7 @@ async def _check_same_adjustment(
     assert row is not None
     same = (row["period"], int(row["partner_id"]), parse_decimal(row["amount"]), row["reason"])
     if same != (label, partner_id, amount, reason):
-        raise SettlementError(SettlementErrorCode.INVALID_ADJUSTMENT,
+        raise DomainError(SettlementErrorCode.INVALID_ADJUSTMENT,
                               "this idempotency key was used for a different adjustment",
                               "idempotencyKey")
 
@@ -204,7 +205,7 @@ async def store(settlement: Settlement, run_by: str, started_at: int, closing: b
     label = settlement.period
     async with in_transaction("default") as conn:
         if await _status(conn, label) == "closed":
-            raise SettlementError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed",
+            raise DomainError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed",
                                   "period")
         run_id = await record_run(label, run_by, started_at, "succeeded", "",
                                   settlement.checksum, settlement.through_transfer_id,
@@ -306,6 +307,6 @@ async def partner_currency(partner_code: str) -> str:
     row = await fetch_one(connection(),
                           "SELECT settlement_currency FROM partners WHERE code = $1", partner_code)
     if row is None:
-        raise SettlementError(SettlementErrorCode.PARTNER_NOT_FOUND,
+        raise DomainError(SettlementErrorCode.PARTNER_NOT_FOUND,
                               f"no partner {partner_code!r}", "partnerCode")
     return str(row["settlement_currency"])

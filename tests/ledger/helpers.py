@@ -6,7 +6,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from exchange.db import connection, fetch, fetch_one
-from exchange.ledger.errors import LedgerError
+from exchange.errors import DomainError
 
 LEDGER_TABLES = (
     "accounts", "transfers", "lots", "lot_allocations", "holds", "earnings", "idempotency_keys",
@@ -30,13 +30,13 @@ async def snapshot() -> Snapshot:
     }
 
 
-async def failure(call: Awaitable[object]) -> LedgerError:
-    """Await a call that must fail with a LedgerError, and return the error."""
+async def failure(call: Awaitable[object]) -> DomainError:
+    """Await a call that must fail with a DomainError, and return the error."""
     try:
         result = await call
-    except LedgerError as error:
+    except DomainError as error:
         return error
-    raise AssertionError(f"expected a LedgerError, got {result!r}")
+    raise AssertionError(f"expected a DomainError, got {result!r}")
 
 
 async def rows(sql: str, *args: Any) -> list[dict[str, Any]]:

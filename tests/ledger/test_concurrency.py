@@ -15,10 +15,10 @@ import pytest
 
 from exchange import limits
 from exchange.db import close_database, connection, fetch_one, open_database
+from exchange.errors import DomainError
 from exchange.ledger import models as m
 from exchange.ledger import service
 from exchange.ledger.earning import EarnResult, PurchaseEarn
-from exchange.ledger.errors import LedgerError
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.holds import HoldResult
 from tests.conftest import is_postgres
@@ -67,14 +67,14 @@ async def backends() -> int:
     return int(found["n"])
 
 
-async def race(calls: list[Awaitable[Any]]) -> tuple[list[Any], list[LedgerError]]:
+async def race(calls: list[Awaitable[Any]]) -> tuple[list[Any], list[DomainError]]:
     """Run the calls at once; return the results and the LedgerErrors (anything else fails)."""
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
     unexpected = [o for o in outcomes if isinstance(o, BaseException)
-                  and not isinstance(o, LedgerError)]
+                  and not isinstance(o, DomainError)]
     assert not unexpected, unexpected
     results = [o for o in outcomes if not isinstance(o, BaseException)]
-    return results, [o for o in outcomes if isinstance(o, LedgerError)]
+    return results, [o for o in outcomes if isinstance(o, DomainError)]
 
 
 async def redeem(member_id: int, partner_id: int, points: int, idempotency_key: str) -> HoldResult:
@@ -198,7 +198,7 @@ async def test_a_hold_resolves_exactly_once_under_a_race(wide_db: str, round_: i
     resolutions = [by_call[i] for i in range(16)]
     won = [o for o in resolutions if isinstance(o, HoldResult)]
     assert len(won) == 1, resolutions
-    lost = {o.code for o in resolutions if isinstance(o, LedgerError)}
+    lost = {o.code for o in resolutions if isinstance(o, DomainError)}
     assert lost == {Code.HOLD_ALREADY_RESOLVED}
     captured = won[0].points_captured
     stored = await fetch_one(connection(), "SELECT * FROM holds WHERE id = $1", hold.hold_id)
@@ -206,7 +206,7 @@ async def test_a_hold_resolves_exactly_once_under_a_race(wide_db: str, round_: i
     assert (stored["status"], stored["points_captured"]) == (won[0].status, captured)
     # and each other authorize either reserved its 40 points or found too few available
     authorized = [by_call[i] for i in range(16, 24)]
-    refused = {o.code for o in authorized if isinstance(o, LedgerError)}
+    refused = {o.code for o in authorized if isinstance(o, DomainError)}
     assert refused <= {Code.INSUFFICIENT_POINTS}, authorized
     held = 40 * sum(isinstance(o, HoldResult) for o in authorized)
     assert await balance(m.MEMBER_HELD, alice.id) == held

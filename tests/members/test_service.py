@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from exchange.errors import DomainError
 from exchange.members.cards import is_valid_card_number, luhn_check_digit
-from exchange.members.errors import MemberError, MemberErrorCode
+from exchange.members.errors import MemberErrorCode
 from exchange.members.service import (
     Enrolment,
     create_member,
@@ -23,7 +24,7 @@ async def _partners() -> tuple[PartnerRecord, PartnerRecord]:
 
 
 async def _refused(enrolment: Enrolment) -> tuple[MemberErrorCode, str | None]:
-    with pytest.raises(MemberError) as raised:
+    with pytest.raises(DomainError) as raised:
         await enrol(enrolment)
     return raised.value.code, raised.value.field
 
@@ -136,7 +137,7 @@ async def test_get_linked_member_hides_whether_a_card_exists(db: str) -> None:
     # when the fuel station asks for it, and for a card that does not exist
     errors = []
     for card in (member.card_number, "0000000000000000"):
-        with pytest.raises(MemberError) as raised:
+        with pytest.raises(DomainError) as raised:
             await get_linked_member(fuel.id, card)
         errors.append((raised.value.code, raised.value.message))
     # then both answers are the same

@@ -13,8 +13,8 @@ import pytest
 
 from exchange.clock import now_us, to_us
 from exchange.db import close_database, open_database
+from exchange.errors import DomainError
 from exchange.members.service import Enrolment, enrol
-from exchange.offers.errors import OfferError
 from exchange.offers.service import OfferCaller, create, update
 from exchange.offers.spec import OfferChange, OfferSpec
 from exchange.program.partner_caller import PartnerCaller
@@ -95,7 +95,7 @@ async def test_lowering_the_budget_during_purchases_keeps_it_exact(wide_db: str)
 
     async def lower() -> None:
         # More than 300 awarded first: BUDGET_BELOW_AWARDED, and nothing changed.
-        with contextlib.suppress(OfferError):
+        with contextlib.suppress(DomainError):
             await update(OfferCaller("admin:test"), offer_id, OfferChange(budget_points=300))
 
     await asyncio.gather(lower(), *(

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from exchange.program.errors import ProgramError, ProgramErrorCode
+from exchange.errors import DomainError
+from exchange.program.errors import ProgramErrorCode
 from exchange.program.rules import (
     LINES_MAX,
     QUANTITY_MAX,
@@ -31,7 +32,7 @@ def _line(price: str, quantity: int = 1, category: str | None = None) -> Purchas
 
 def _refusal(lines: tuple[PurchaseLine, ...], total: str | None = None,
              currency: str = "EUR") -> tuple[ProgramErrorCode, str | None]:
-    with pytest.raises(ProgramError) as raised:
+    with pytest.raises(DomainError) as raised:
         purchase_amount(lines, None if total is None else Decimal(total), currency)
     return raised.value.code, raised.value.field
 

@@ -5,7 +5,7 @@ same operation to the model, and then checks by SQL that: all balances sum to ze
 available / pending balance equals their lots and the held balance their authorized holds; every
 balance equals a replay of the transfers; nothing is negative that must not be; and the database
 equals the model (accounts, lots, holds, purchases). Calls that must fail must raise the right
-LedgerError code and leave the database exactly as it was.
+DomainError code and leave the database exactly as it was.
 
 The state machine is synchronous, Tortoise is async and its connections belong to the loop that
 opened them: each example gets its own event loop and its own fresh database, opened in that loop.

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from exchange.clock import now_us, to_us
 from exchange.config import load_settings
 from exchange.db import close_database, open_database
-from exchange.ledger.errors import LedgerError
+from exchange.errors import DomainError
 from exchange.members.service import Enrolment, enrol
 from exchange.offers.spec import OfferSpec, Targeting
 from exchange.offers.store import create_offer
@@ -197,7 +197,7 @@ async def _redeem(action: tuple, step: int, callers: list[PartnerCaller], cards:
     _, member, points = action
     try:
         result = await redemptions.redeem(callers[1], cards[member], points, f"k-{step}")
-    except LedgerError:
+    except DomainError:
         COVERED["refused"] += 1
         return  # not enough points: nothing happened, the budget included
     assert result.offer_points == _discounted(model, member, points)
@@ -208,7 +208,7 @@ async def _hold_and_capture(action: tuple, step: int, callers: list[PartnerCalle
     _, member, points, percent = action
     try:
         hold = await redemptions.authorize(callers[1], cards[member], points, f"k-{step}")
-    except LedgerError:
+    except DomainError:
         COVERED["refused"] += 1
         return
     captured = max(1, points * percent // 100)

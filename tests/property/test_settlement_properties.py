@@ -35,10 +35,10 @@ from hypothesis import strategies as st
 
 from exchange.clock import days_to_us, to_us
 from exchange.db import close_database, connection, fetch, open_database
+from exchange.errors import DomainError
 from exchange.ledger import service, sweeps
 from exchange.ledger.balances import member_balances
 from exchange.ledger.earning import PurchaseEarn
-from exchange.ledger.errors import LedgerError
 from exchange.ledger.refunds import PurchaseRefund
 from exchange.members.service import create_member
 from exchange.money import minor_unit_digits
@@ -192,7 +192,7 @@ async def _step(ex: Exchange, now: int, step: tuple[Any, ...]) -> None:
         elif kind == "expire":
             await sweeps.mature_lots(now)
             await sweeps.expire_lots(now)
-    except LedgerError:
+    except DomainError:
         pass  # refused as a whole (e.g. points matured or expired meanwhile): nothing changed
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from exchange import limits
 from exchange.clock import days_to_us, now_us
+from exchange.errors import DomainError
 from exchange.registry.admin_tokens import (
     AdminIdentity,
     AdminTokenRecord,
@@ -19,14 +20,14 @@ from exchange.registry.admin_tokens import (
     list_tokens,
     revoke_token,
 )
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.registry.errors import RegistryErrorCode
 from tests.ledger.helpers import rows
 
 T0 = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 
 
 async def _refused(call: object) -> RegistryErrorCode:
-    with pytest.raises(RegistryError) as raised:
+    with pytest.raises(DomainError) as raised:
         await call  # type: ignore[misc]
     return raised.value.code
 

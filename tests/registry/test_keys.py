@@ -6,7 +6,8 @@ import secrets
 
 import pytest
 
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.errors import DomainError
+from exchange.registry.errors import RegistryErrorCode
 from exchange.registry.keys import add_key, default_key_id, find_key, partner_keys, revoke_key
 from exchange.registry.partners import create_partner
 from tests.ledger.helpers import snapshot
@@ -15,7 +16,7 @@ T0 = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 
 
 async def _refused(call: object) -> RegistryErrorCode:
-    with pytest.raises(RegistryError) as raised:
+    with pytest.raises(DomainError) as raised:
         await call  # type: ignore[misc]
     return raised.value.code
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from exchange.registry.errors import RegistryError, RegistryErrorCode
+from exchange.errors import DomainError
+from exchange.registry.errors import RegistryErrorCode
 from exchange.registry.partners import create_partner
 from exchange.registry.rates import Rate, rate_in_force, set_rate
 from tests.ledger.helpers import snapshot
@@ -70,7 +71,7 @@ async def test_a_rate_is_never_edited_only_superseded(db: str) -> None:
     await set_rate(_rate(grocer.id, 10 * DAY, "1"))
     before = await snapshot()
     # when another rate from the same moment is set
-    with pytest.raises(RegistryError) as raised:
+    with pytest.raises(DomainError) as raised:
         await set_rate(_rate(grocer.id, 10 * DAY, "5"))
     # then it is refused, and the first rate still holds
     assert (raised.value.code, raised.value.field) == (RegistryErrorCode.INVALID_RATE, "validFrom")
@@ -99,7 +100,7 @@ async def test_an_invalid_rate_is_refused_and_nothing_changes(
     grocer = await create_partner("grocer", "Grocer")
     before = await snapshot()
     # when a rate with one bad value is set
-    with pytest.raises(RegistryError) as raised:
+    with pytest.raises(DomainError) as raised:
         await set_rate(_rate(grocer.id, 0, **changes))
     # then it is refused as an invalid rate, and nothing was stored
     assert (raised.value.code, raised.value.field) == (RegistryErrorCode.INVALID_RATE, field)

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from exchange.clock import days_to_us, to_us
+from exchange.errors import DomainError
 from exchange.ledger import service
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
 from exchange.registry.partners import PartnerRecord, create_partner
 from exchange.registry.rates import Rate, set_rate
-from exchange.settlement.errors import SettlementError
 from exchange.settlement.statements import Statement
 
 UTC_ZONE = "UTC"
@@ -93,13 +93,13 @@ async def refund_redemption(
                                            idempotency_key=key(), now_us=when)
 
 
-async def settlement_failure(call: Awaitable[object]) -> SettlementError:
-    """Await a call that must fail with a SettlementError, and return the error."""
+async def settlement_failure(call: Awaitable[object]) -> DomainError:
+    """Await a call that must fail with a DomainError, and return the error."""
     try:
         result = await call
-    except SettlementError as error:
+    except DomainError as error:
         return error
-    raise AssertionError(f"expected a SettlementError, got {result!r}")
+    raise AssertionError(f"expected a DomainError, got {result!r}")
 
 
 def lines(statement: Statement) -> list[LineView]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from exchange.api.callers import caller_of
-from exchange.api.common import DomainError, moment, to_user_errors
+from exchange.api.common import moment, to_user_errors
 from exchange.api.members.types import (
     ActivityError,
     ActivityErrorCode,
@@ -19,6 +19,7 @@ from exchange.api.members.types import (
     MemberEnrollInput,
     MemberEnrollPayload,
 )
+from exchange.errors import DomainError
 from exchange.members.service import Enrolment
 from exchange.members.views import MemberView, enrol_and_view, member_view
 from exchange.program.activities import record_activity

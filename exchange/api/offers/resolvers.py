@@ -10,14 +10,14 @@ from exchange.api.common import moment, moment_us, money, to_user_errors
 from exchange.api.context import ExchangeContext, require_partner
 from exchange.api.errors import CodedError
 from exchange.api.offers import types as t
-from exchange.members.errors import MemberError
+from exchange.errors import DomainError
 from exchange.money import MoneyError, from_minor, to_minor
 from exchange.offers import service
-from exchange.offers.errors import OfferError, OfferErrorCode
+from exchange.offers.errors import OfferErrorCode
 from exchange.offers.spec import OfferChange, OfferSpec, Segment, Targeting
 from exchange.offers.store import OfferRecord
 
-_ERRORS = (OfferError, MemberError)
+_ERRORS = DomainError
 
 
 def _caller(info: strawberry.Info) -> service.OfferCaller:
@@ -35,7 +35,7 @@ def _errors(error: Exception) -> list:
 
 def _offer_id(text: str) -> int:
     if not text.isdigit() or len(text) > 18:
-        raise OfferError(OfferErrorCode.OFFER_NOT_FOUND, f"no offer {text!r}", "offerId")
+        raise DomainError(OfferErrorCode.OFFER_NOT_FOUND, f"no offer {text!r}", "offerId")
     return int(text)
 
 
@@ -43,7 +43,7 @@ def _percent(multiplier: Decimal | None, discount: int | None, kind: t.OfferKind
     if kind is t.OfferKind.MULTIPLIER:
         extra = ((multiplier or Decimal(0)) - 1) * 100
         if extra != extra.to_integral_value():
-            raise OfferError(OfferErrorCode.INVALID_OFFER,
+            raise DomainError(OfferErrorCode.INVALID_OFFER,
                              "a multiplier has at most two decimals", "multiplier")
         return int(extra)
     return (discount or 0) if kind is t.OfferKind.REWARD_DISCOUNT else 0
@@ -53,12 +53,12 @@ def _segment(data: t.OfferCreateInput) -> Segment:
     bounds = [b for b in (data.spend_min, data.spend_max) if b is not None]
     currency = bounds[0].currency if bounds else ""
     if any(b.currency != currency for b in bounds):
-        raise OfferError(OfferErrorCode.INVALID_OFFER, "one currency for the band", "spendMax")
+        raise DomainError(OfferErrorCode.INVALID_OFFER, "one currency for the band", "spendMax")
     try:
         low, high = (None if b is None else to_minor(b.amount, b.currency)
                      for b in (data.spend_min, data.spend_max))
     except MoneyError as error:
-        raise OfferError(OfferErrorCode.INVALID_OFFER, str(error), "spendMin") from None
+        raise DomainError(OfferErrorCode.INVALID_OFFER, str(error), "spendMin") from None
     return Segment(data.segment_kind.value, data.segment_days, currency, low or 0, high)
 
 
@@ -187,5 +187,5 @@ async def offers_funded(
 def _offer_id_or_error(text: str) -> int:
     try:
         return _offer_id(text)
-    except OfferError as error:
+    except DomainError as error:
         raise CodedError(error.code.value, error.message) from None

@@ -7,7 +7,7 @@ from decimal import Decimal
 import strawberry
 
 from exchange.api.callers import caller_of
-from exchange.api.common import DomainError, moment, moment_us, money, to_user_errors
+from exchange.api.common import moment, moment_us, money, to_user_errors
 from exchange.api.purchases.types import (
     EarnQuote,
     EarnQuoteInput,
@@ -20,6 +20,7 @@ from exchange.api.purchases.types import (
     PurchaseRefundInput,
     PurchaseRefundPayload,
 )
+from exchange.errors import DomainError
 from exchange.program import purchases
 from exchange.program.rules import PurchaseLine
 

@@ -6,7 +6,7 @@ import strawberry
 
 from exchange import limits
 from exchange.api.callers import caller_of
-from exchange.api.common import DomainError, moment, to_user_errors
+from exchange.api.common import moment, to_user_errors
 from exchange.api.redemptions.types import (
     PointsRedeemInput,
     Redemption,
@@ -20,7 +20,8 @@ from exchange.api.redemptions.types import (
     RedemptionStatus,
     RedemptionVoidInput,
 )
-from exchange.ledger.errors import LedgerError, LedgerErrorCode
+from exchange.errors import DomainError
+from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.holds import HoldResult
 from exchange.program import redemptions
 
@@ -28,7 +29,7 @@ from exchange.program import redemptions
 def _hold_id(redemption_id: strawberry.ID) -> int:
     text = str(redemption_id)
     if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise LedgerError(LedgerErrorCode.HOLD_NOT_FOUND, "no such redemption", "holdId")
+        raise DomainError(LedgerErrorCode.HOLD_NOT_FOUND, "no such redemption", "holdId")
     return int(text)
 
 

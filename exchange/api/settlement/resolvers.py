@@ -12,8 +12,8 @@ from exchange.api.context import require_admin, require_partner
 from exchange.api.errors import CodedError
 from exchange.api.settlement import types as t
 from exchange.config import load_settings
+from exchange.errors import DomainError
 from exchange.settlement import service, storage
-from exchange.settlement.errors import SettlementError
 from exchange.settlement.periods import period
 from exchange.settlement.statements import OperatorResult, Statement, operator_results
 
@@ -53,7 +53,7 @@ def _settlement(done: service.Settlement) -> t.Settlement:
     )
 
 
-def _errors(error: SettlementError) -> list:
+def _errors(error: DomainError) -> list:
     return to_user_errors(error, t.SettlementError, t.SettlementErrorCode)
 
 
@@ -63,7 +63,7 @@ async def _settled(
     admin = require_admin(info)
     try:
         done = await settle(label, f"admin:{admin.name}", _timezone())
-    except SettlementError as error:
+    except DomainError as error:
         return t.SettlementPayload(errors=_errors(error))
     return t.SettlementPayload(settlement=_settlement(done))
 
@@ -90,7 +90,7 @@ async def settlement_adjustment_add(
             f"admin:{admin.name}", input.idempotency_key, _timezone(),
         )
         currency = await storage.partner_currency(input.partner_code)
-    except SettlementError as error:
+    except DomainError as error:
         return t.SettlementAdjustmentAddPayload(errors=_errors(error))
     return t.SettlementAdjustmentAddPayload(amount=money(input.amount, currency))
 
@@ -99,7 +99,7 @@ def _checked_label(label: str) -> str:
     # Queries have no payload: a malformed period is a top-level, coded error.
     try:
         return period(label, _timezone()).label
-    except SettlementError as error:
+    except DomainError as error:
         raise CodedError(error.code.value, error.message) from None
 
 
