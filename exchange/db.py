@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "exchange.registry.models",
     "exchange.settlement.models",
     "exchange.offers.models",
+    "exchange.program.models",
 ]
 APP_LABEL = "exchange"
 _DOLLAR_PARAM = re.compile(r"\$(\d+)")

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from exchange.clock import days_to_us, now_us
 from exchange.errors import DomainError
-from exchange.ledger import service, sweeps
-from exchange.ledger.earning import PurchaseEarn
+from exchange.ledger import earning, service, sweeps
+from exchange.ledger.earning import EarnResult, PurchaseEarn
+from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.refunds import PurchaseRefund
+from exchange.ledger.unit_of_work import unit_of_work
 from exchange.members.service import Enrolment, MemberRecord, enrol
-from exchange.offers.at_purchase import HistoryLine, PurchaseContext, purchase_hook
+from exchange.offers.at_purchase import HistoryLine, PurchaseContext, record_history
 from exchange.offers.eligibility import EarnLine
 from exchange.offers.spec import OfferSpec, Segment, Targeting
 from exchange.offers.store import create_offer
@@ -154,21 +156,32 @@ async def _purchase(
         partner.id, partner.code, "EUR", at,
         (EarnLine(f"{partner.code}/{sku}", category, Decimal(points)),),
         (HistoryLine(sku, category, amount_minor),))
-    await service.earn_purchase(
-        PurchaseEarn(
-            member_id=member.id, partner_id=partner.id, order_id=order_id, currency="EUR",
-            amount_minor=amount_minor, points=points, occurred_at=at,
-            available_at=at + days_to_us(partner.return_window_days),
-            expires_at=at + days_to_us(LOT_LIFETIME_DAYS),
-        ),
-        caller=caller, idempotency_key=order_id, now_us=at, on_earn=purchase_hook(history),
-    )
+    await _earn_back_then(PurchaseEarn(
+        member_id=member.id, partner_id=partner.id, order_id=order_id, currency="EUR",
+        amount_minor=amount_minor, points=points, occurred_at=at,
+        available_at=at + days_to_us(partner.return_window_days),
+        expires_at=at + days_to_us(LOT_LIFETIME_DAYS),
+    ), history, caller)
     if rng.random() < 0.08:  # now and then a customer returns half of it
         await service.refund_purchase(
             PurchaseRefund(partner.id, order_id, "EUR", amount_minor // 2),
             caller=caller, idempotency_key=f"{order_id}-refund", now_us=at + days_to_us(1),
         )
     return 1
+
+
+async def _earn_back_then(request: PurchaseEarn, history: PurchaseContext, caller: str) -> None:
+    """Earn as if the purchase were recorded when it happened (months ago, so older than a
+    partner may send), keeping its lines for ranking."""
+    async for attempt in unit_of_work("earn_purchase", request, EarnResult, caller=caller,
+                                      idempotency_key=request.order_id,
+                                      now_us=request.occurred_at):
+        async with attempt as work:
+            if work.replayed is None:
+                accounts = await lock_settled_member(work.journal, request.member_id)
+                earned = work.keep(await earning.earn_purchase(work.journal, accounts, request))
+                await record_history(work.journal.conn, request.member_id, earned.earning_id,
+                                     history)
 
 
 async def _redeem(rng: random.Random, member: MemberRecord, partner: PartnerRecord, at: int) -> int:

@@ -14,6 +14,15 @@ reason_length_max: Final = 200
 order_id_length_max: Final = 64
 idempotency_key_length_max: Final = 128
 
+# Purchases as partners send them.
+purchase_lines_max: Final = 200
+purchase_line_quantity_max: Final = 10_000
+purchase_text_length_max: Final = 64  # a line's sku and category
+purchase_age_days_max: Final = 30  # a purchase is accepted up to this old (dated by occurredAt)
+clock_skew_seconds_max: Final = 300  # a purchase dated this far ahead of our clock is accepted
+points_lifetime_days: Final = 730  # earned points expire after this long
+activity_daily_count_max: Final = 100  # the highest daily cap a rewarded activity may have
+
 # Time windows.
 hold_ttl_seconds_min: Final = 1
 hold_ttl_seconds_max: Final = 7 * 24 * 3600
@@ -50,6 +59,10 @@ offer_budget_points_max: Final = 1_000_000_000
 offer_uses_per_member_max: Final = 1_000
 offer_window_days_max: Final = 366
 offer_segment_days_max: Final = 3_650
+offers_applied_per_purchase_max: Final = 3  # the largest bonuses win; bounds a purchase's work
+spend_window_days: Final = 365  # the spend a SPEND_BAND segment looks at
 ranking_first_max: Final = 100
 ranking_history_events_max: Final = 500  # a member's most recent purchase lines scored
 popularity_items_max: Final = 100_000  # items counted for the popularity-only ranking
+
+assert return_window_days_max + purchase_age_days_max < points_lifetime_days

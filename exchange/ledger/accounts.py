@@ -8,9 +8,9 @@ from tortoise import BaseDBAsyncClient
 
 from exchange.db import execute_many, fetch, fetch_one, opened_database
 from exchange.errors import DomainError
-from exchange.ledger import models as m
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.journal import Journal
+from exchange.ledger.kinds import MEMBER_KINDS, OPERATOR_OWNER_ID, PARTNER_KINDS, AccountKind
 
 
 @dataclass(slots=True)
@@ -29,14 +29,16 @@ class MemberAccounts:
 
 
 async def open_member_accounts(conn: BaseDBAsyncClient, member_id: int, now_us: int) -> None:
-    await _open(conn, member_id, m.MEMBER_KINDS, now_us)
+    await _open(conn, member_id, MEMBER_KINDS, now_us)
 
 
 async def open_partner_accounts(conn: BaseDBAsyncClient, partner_id: int, now_us: int) -> None:
-    await _open(conn, partner_id, m.PARTNER_KINDS, now_us)
+    await _open(conn, partner_id, PARTNER_KINDS, now_us)
 
 
-async def _open(conn: BaseDBAsyncClient, owner_id: int, kinds: tuple[str, ...], at: int) -> None:
+async def _open(
+    conn: BaseDBAsyncClient, owner_id: int, kinds: tuple[AccountKind, ...], at: int
+) -> None:
     await execute_many(
         conn,
         "INSERT INTO accounts (kind, owner_id, balance, created_at) VALUES ($1, $2, 0, $3)",
@@ -53,7 +55,7 @@ async def lock_member(journal: Journal, member_id: int) -> MemberAccounts:
         "ORDER BY id FOR UPDATE",
         member_id,
     )
-    if len(rows) != len(m.MEMBER_KINDS):
+    if len(rows) != len(MEMBER_KINDS):
         raise DomainError(
             LedgerErrorCode.ACCOUNT_NOT_FOUND, f"member {member_id} has no accounts", "member"
         )
@@ -61,14 +63,14 @@ async def lock_member(journal: Journal, member_id: int) -> MemberAccounts:
     journal.note_member_accounts([int(row["id"]) for row in rows])
     return MemberAccounts(
         member_id=member_id,
-        available_id=int(by_kind[m.MEMBER_AVAILABLE]["id"]),
-        pending_id=int(by_kind[m.MEMBER_PENDING]["id"]),
-        held_id=int(by_kind[m.MEMBER_HELD]["id"]),
-        clawback_id=int(by_kind[m.MEMBER_CLAWBACK]["id"]),
-        available=int(by_kind[m.MEMBER_AVAILABLE]["balance"]),
-        pending=int(by_kind[m.MEMBER_PENDING]["balance"]),
-        held=int(by_kind[m.MEMBER_HELD]["balance"]),
-        clawback=int(by_kind[m.MEMBER_CLAWBACK]["balance"]),
+        available_id=int(by_kind[AccountKind.MEMBER_AVAILABLE]["id"]),
+        pending_id=int(by_kind[AccountKind.MEMBER_PENDING]["id"]),
+        held_id=int(by_kind[AccountKind.MEMBER_HELD]["id"]),
+        clawback_id=int(by_kind[AccountKind.MEMBER_CLAWBACK]["id"]),
+        available=int(by_kind[AccountKind.MEMBER_AVAILABLE]["balance"]),
+        pending=int(by_kind[AccountKind.MEMBER_PENDING]["balance"]),
+        held=int(by_kind[AccountKind.MEMBER_HELD]["balance"]),
+        clawback=int(by_kind[AccountKind.MEMBER_CLAWBACK]["balance"]),
     )
 
 
@@ -78,7 +80,7 @@ _system_account_ids: dict[tuple[str, str, int], int] = {}
 _SYSTEM_ACCOUNT_IDS_MAX = 100_000
 
 
-async def system_account_id(conn: BaseDBAsyncClient, kind: str, owner_id: int) -> int:
+async def system_account_id(conn: BaseDBAsyncClient, kind: AccountKind, owner_id: int) -> int:
     """Id of a partner or operator account, read without a lock (see journal.py)."""
     cache_key = (opened_database(), kind, owner_id)
     if (cached := _system_account_ids.get(cache_key)) is not None:
@@ -97,12 +99,12 @@ async def system_account_id(conn: BaseDBAsyncClient, kind: str, owner_id: int) -
 
 
 async def partner_issued_account_id(conn: BaseDBAsyncClient, partner_id: int) -> int:
-    return await system_account_id(conn, m.PARTNER_ISSUED, partner_id)
+    return await system_account_id(conn, AccountKind.PARTNER_ISSUED, partner_id)
 
 
 async def partner_redeemed_account_id(conn: BaseDBAsyncClient, partner_id: int) -> int:
-    return await system_account_id(conn, m.PARTNER_REDEEMED, partner_id)
+    return await system_account_id(conn, AccountKind.PARTNER_REDEEMED, partner_id)
 
 
-async def operator_account_id(conn: BaseDBAsyncClient, kind: str) -> int:
-    return await system_account_id(conn, kind, m.OPERATOR_OWNER_ID)
+async def operator_account_id(conn: BaseDBAsyncClient, kind: AccountKind) -> int:
+    return await system_account_id(conn, kind, OPERATOR_OWNER_ID)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.db import connection, fetch, fetch_one
-from exchange.ledger import models as m
+from exchange.ledger.kinds import AccountKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +37,10 @@ async def member_balances(member_id: int) -> MemberBalances:
     )
     return MemberBalances(
         member_id=member_id,
-        available=balance.get(m.MEMBER_AVAILABLE, 0),
-        pending=balance.get(m.MEMBER_PENDING, 0),
-        held=balance.get(m.MEMBER_HELD, 0),
-        clawback_debt=-balance.get(m.MEMBER_CLAWBACK, 0),
+        available=balance.get(AccountKind.MEMBER_AVAILABLE, 0),
+        pending=balance.get(AccountKind.MEMBER_PENDING, 0),
+        held=balance.get(AccountKind.MEMBER_HELD, 0),
+        clawback_debt=-balance.get(AccountKind.MEMBER_CLAWBACK, 0),
         next_expiry_points=int(expiry["points"]) if expiry else 0,
         next_expiry_at=int(expiry["expires_at"]) if expiry else None,
     )

@@ -1,21 +1,20 @@
-"""Crediting members: purchase earn, clawback debt paid first, and purchase refunds."""
+"""Crediting members: a purchase's own points, points a partner funds on it, clawback debt
+paid first."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from tortoise import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from exchange import limits
 from exchange.clock import days_to_us
 from exchange.db import fetch_one
 from exchange.errors import DomainError
-from exchange.ledger.accounts import MemberAccounts, lock_member, partner_issued_account_id
+from exchange.ledger.accounts import MemberAccounts, partner_issued_account_id
 from exchange.ledger.errors import LedgerErrorCode
-from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
+from exchange.ledger.kinds import TransferKind
 from exchange.ledger.lots import NewLot, create_lot
 from exchange.ledger.validation import (
     check_amount_minor,
@@ -41,29 +40,20 @@ class PurchaseEarn:
 
 
 @dataclass(frozen=True, slots=True)
-class OfferCredit:
-    """Bonus points an offer gives on a purchase, issued (and paid for) by its funding partner."""
+class FundedCredit:
+    """Points a partner funds beyond a purchase's own (a bonus): issued, and billed, by it."""
 
-    offer_id: int
     funding_partner_id: int
     points: int
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class EarnContext:
-    """What an earn hook sees: the open transaction, after the member's lock is taken."""
+class Credited:
+    """Where credited points went: to the member's clawback debt first, the rest to a lot."""
 
-    conn: BaseDBAsyncClient
-    member_id: int
-    earning_id: int
-    now_us: int
-
-
-# Runs inside the earn's own transaction, so what it records (history, offer budgets) commits
-# or rolls back with the points. It may lock offer rows: after the member, before the shared
-# partner accounts (journal.py), so the lock order holds.
-EarnHook = Callable[[EarnContext], Awaitable[tuple[OfferCredit, ...]]]
+    points_to_debt: int
+    points_to_lot: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +66,6 @@ class EarnResult:
     available_at: int
     expires_at: int
     rules_applied: list[str] = field(default_factory=list)
-    offer_points: int = 0
-    offer_ids: list[int] = field(default_factory=list)
 
 
 def validate_earn(request: PurchaseEarn) -> None:
@@ -106,46 +94,46 @@ def validate_earn(request: PurchaseEarn) -> None:
 
 
 async def earn_purchase(
-    journal: Journal, request: PurchaseEarn, on_earn: EarnHook | None = None
+    journal: Journal, accounts: MemberAccounts, request: PurchaseEarn
 ) -> EarnResult:
+    """Record the purchase and credit its own points. The caller has locked the member
+    (`lock_member`) and may credit funded points on the same earning (`credit_funded`)."""
+    assert accounts.member_id == request.member_id
     validate_earn(request)
     if request.expires_at <= journal.now_us:
         raise DomainError(
             LedgerErrorCode.INVALID_DATES, "the points would expire before they are earned",
             "expiresAt",
         )
-    accounts = await lock_member(journal, request.member_id)
-    await settle_member_lots(journal, accounts)
     issued_id = await partner_issued_account_id(journal.conn, request.partner_id)
     earning_id = await _insert_earning(journal, request)
-    to_debt, lot_points = await credit_member(
+    credited = await credit_member(
         journal, accounts, issued_id, request.points, earning_id=earning_id,
         available_at=request.available_at, expires_at=request.expires_at,
     )
-    credits = ()
-    if on_earn is not None:
-        credits = await on_earn(EarnContext(journal.conn, request.member_id, earning_id,
-                                            journal.now_us))
-    for credit in credits:
-        funding_id = await partner_issued_account_id(journal.conn, credit.funding_partner_id)
-        debt, lot = await credit_member(
-            journal, accounts, funding_id, credit.points, earning_id=earning_id,
-            available_at=request.available_at, expires_at=request.expires_at, kind="offer",
-            debt_kind="offer_debt_payment", reason=credit.reason,
-        )
-        to_debt, lot_points = to_debt + debt, lot_points + lot
     is_pending = request.available_at > journal.now_us
     return EarnResult(
         earning_id=earning_id,
         points=request.points,
-        points_to_debt=to_debt,
-        points_pending=lot_points if is_pending else 0,
-        points_available=0 if is_pending else lot_points,
+        points_to_debt=credited.points_to_debt,
+        points_pending=credited.points_to_lot if is_pending else 0,
+        points_available=0 if is_pending else credited.points_to_lot,
         available_at=request.available_at,
         expires_at=request.expires_at,
-        rules_applied=[*request.rules_applied, *(c.reason for c in credits)],
-        offer_points=sum(c.points for c in credits),
-        offer_ids=[c.offer_id for c in credits],
+        rules_applied=list(request.rules_applied),
+    )
+
+
+async def credit_funded(
+    journal: Journal, accounts: MemberAccounts, earning: EarnResult, credit: FundedCredit
+) -> Credited:
+    """Credit points a partner funds on a purchase: dated, pending and expiring with the
+    purchase's own, and billed to the funding partner (`offer` transfers)."""
+    funding_id = await partner_issued_account_id(journal.conn, credit.funding_partner_id)
+    return await credit_member(
+        journal, accounts, funding_id, credit.points, earning_id=earning.earning_id,
+        available_at=earning.available_at, expires_at=earning.expires_at,
+        kind=TransferKind.OFFER, debt_kind=TransferKind.OFFER_DEBT_PAYMENT, reason=credit.reason,
     )
 
 
@@ -158,14 +146,13 @@ async def credit_member(
     earning_id: int | None,
     available_at: int,
     expires_at: int,
-    kind: str = "earn",
-    debt_kind: str = "debt_payment",
+    kind: TransferKind = TransferKind.EARN,
+    debt_kind: TransferKind = TransferKind.DEBT_PAYMENT,
     reason: str = "",
-) -> tuple[int, int]:
-    """Credit points: clawback debt first, the rest as a new lot. Return (to debt, to lot).
+) -> Credited:
+    """Credit points: clawback debt first, the rest as a new lot.
 
-    When a credit is split, the lot's transfer links to the debt payment: both are one credit
-    (awards.py counts an activity's awards by that).
+    When a credit is split, the lot's transfer links to the debt payment: both are one credit.
     """
     to_debt = min(points, -accounts.clawback)
     debt_transfer_id = None
@@ -177,7 +164,7 @@ async def credit_member(
         accounts.clawback += to_debt
     to_lot = points - to_debt
     if not to_lot:
-        return to_debt, 0
+        return Credited(to_debt, 0)
     is_pending = available_at > journal.now_us
     target_id = accounts.pending_id if is_pending else accounts.available_id
     transfer_id = await journal.post(
@@ -194,7 +181,7 @@ async def credit_member(
         accounts.pending += to_lot
     else:
         accounts.available += to_lot
-    return to_debt, to_lot
+    return Credited(to_debt, to_lot)
 
 
 async def _insert_earning(journal: Journal, request: PurchaseEarn) -> int:

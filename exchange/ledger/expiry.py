@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from exchange.db import execute, fetch
-from exchange.ledger import models as m
-from exchange.ledger.accounts import MemberAccounts, operator_account_id
+from exchange.ledger.accounts import MemberAccounts, lock_member, operator_account_id
 from exchange.ledger.journal import Journal
+from exchange.ledger.kinds import AccountKind, TransferKind
 from exchange.ledger.lots import Draw, take_from_lot
 
 
@@ -22,7 +22,7 @@ async def mature_member_lots(journal: Journal, accounts: MemberAccounts) -> int:
         remaining = int(row["points_remaining"])
         if remaining:
             await journal.post(
-                "maturity", accounts.pending_id, accounts.available_id, remaining,
+                TransferKind.MATURITY, accounts.pending_id, accounts.available_id, remaining,
                 linked_transfer_id=int(row["earn_transfer_id"]),
             )
             moved += remaining
@@ -45,12 +45,12 @@ async def expire_member_lots(journal: Journal, accounts: MemberAccounts) -> int:
     )
     if not rows:
         return 0
-    breakage_id = await operator_account_id(journal.conn, m.OPERATOR_BREAKAGE)
+    breakage_id = await operator_account_id(journal.conn, AccountKind.OPERATOR_BREAKAGE)
     expired = 0
     for row in rows:
         draw = Draw(int(row["id"]), int(row["points_remaining"]), int(row["expires_at"]))
         transfer_id = await journal.post(
-            "expiry", accounts.available_id, breakage_id, draw.points,
+            TransferKind.EXPIRY, accounts.available_id, breakage_id, draw.points,
             linked_transfer_id=int(row["earn_transfer_id"]),
         )
         await take_from_lot(journal, draw, transfer_id)
@@ -71,3 +71,11 @@ async def settle_member_lots(journal: Journal, accounts: MemberAccounts) -> None
     if due:
         await mature_member_lots(journal, accounts)
         await expire_member_lots(journal, accounts)
+
+
+async def lock_settled_member(journal: Journal, member_id: int) -> MemberAccounts:
+    """Lock the member's accounts and bring their lots up to the journal's time: what every
+    write that moves a member's points starts with."""
+    accounts = await lock_member(journal, member_id)
+    await settle_member_lots(journal, accounts)
+    return accounts

@@ -5,15 +5,16 @@ lots), `capture` burns all or part (held to the partner's redeemed account) and 
 rest, `void` releases everything. A one-step redemption is a hold created already captured.
 A hold resolves exactly once: its status changes only under its member's lock, from
 `authorized`. An unresolved hold lapses by the database clock (`{db_now_us}`).
+
+A burn may be paid in part by a funding partner (a discount): that part moves straight from the
+funder's issued account to the partner where the points are burned (`discount`), and the member
+burns only the rest. Refunding such a redemption gives the member back their own points first;
+the discount's part, which never was the member's, goes to breakage (`discount_refund`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-
-from tortoise import BaseDBAsyncClient
 
 from exchange import limits
 from exchange.clock import seconds_to_us
@@ -22,13 +23,13 @@ from exchange.errors import DomainError
 from exchange.ledger.accounts import (
     MemberAccounts,
     lock_member,
+    operator_account_id,
     partner_issued_account_id,
     partner_redeemed_account_id,
 )
-from exchange.ledger.earning import OfferCredit, credit_member
 from exchange.ledger.errors import LedgerErrorCode
-from exchange.ledger.expiry import settle_member_lots
 from exchange.ledger.journal import Journal
+from exchange.ledger.kinds import AccountKind, HoldStatus, TransferKind
 from exchange.ledger.lots import (
     Draw,
     allocations_of,
@@ -39,10 +40,14 @@ from exchange.ledger.lots import (
 )
 from exchange.ledger.validation import check_points
 
-AUTHORIZED = "authorized"
-CAPTURED = "captured"
-VOIDED = "voided"
-EXPIRED = "expired"
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    """Points of a burn that a funding partner pays for, instead of the member."""
+
+    funding_partner_id: int
+    points: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,22 +58,7 @@ class HoldResult:
     points_captured: int
     points_released: int
     expires_at: int
-    offer_points: int = 0  # of the burned points, those an offer's funder paid for
-
-
-@dataclass(frozen=True, slots=True)
-class SpendContext:
-    """What a redemption hook sees: the open transaction, after the member's lock is taken."""
-
-    conn: BaseDBAsyncClient
-    member_id: int
-    points: int
-    now_us: int
-
-
-# Runs inside the redemption's transaction: it may spend offer budgets (locking offer rows after
-# the member, before the shared accounts) and returns the points offers pay for.
-SpendHook = Callable[[SpendContext], Awaitable[tuple[OfferCredit, ...]]]
+    offer_points: int = 0  # of the burned points, those a funding partner paid for
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,190 +68,246 @@ class RedemptionRefundResult:
     points_refunded_total: int
 
 
+@dataclass(frozen=True, slots=True)
+class HoldRow:
+    id: int
+    member_id: int
+    partner_id: int
+    points: int
+    points_captured: int
+    points_refunded: int
+    points_discount: int
+    status: HoldStatus
+    authorize_transfer_id: int
+    capture_transfer_id: int | None
+    expires_at: int
+    is_lapsed: bool
+
+
+_HOLD_SELECT = (
+    "SELECT id, member_id, partner_id, points, points_captured, points_refunded, "
+    "points_discount, status, authorize_transfer_id, capture_transfer_id, expires_at, "
+    "(expires_at <= {db_now_us}) AS is_lapsed FROM holds WHERE id = $1"
+)
+
+
+async def _read_hold(journal: Journal, hold_id: int) -> HoldRow | None:
+    row = await fetch_one(journal.conn, _HOLD_SELECT, hold_id)
+    if row is None:
+        return None
+    return HoldRow(
+        id=int(row["id"]), member_id=int(row["member_id"]), partner_id=int(row["partner_id"]),
+        points=int(row["points"]), points_captured=int(row["points_captured"]),
+        points_refunded=int(row["points_refunded"]),
+        points_discount=int(row["points_discount"]), status=HoldStatus(row["status"]),
+        authorize_transfer_id=int(row["authorize_transfer_id"]),
+        capture_transfer_id=None if row["capture_transfer_id"] is None
+        else int(row["capture_transfer_id"]),
+        expires_at=int(row["expires_at"]), is_lapsed=bool(row["is_lapsed"]),
+    )
+
+
 async def authorize(
-    journal: Journal, member_id: int, partner_id: int, points: int, ttl_seconds: int
+    journal: Journal, accounts: MemberAccounts, partner_id: int, points: int, ttl_seconds: int
 ) -> HoldResult:
+    """Reserve points; the caller has locked the member with their lots up to date."""
     check_points(points, "points")
     _check_ttl(ttl_seconds)
-    accounts = await _lock_for_spend(journal, member_id, points)
+    _take_available(accounts, points)
     await partner_redeemed_account_id(journal.conn, partner_id)  # the partner must exist
     hold = await fetch_one(
         journal.conn,
         "INSERT INTO holds (member_id, partner_id, points, points_captured, points_refunded, "
-        "status, authorize_transfer_id, created_at, expires_at) "
-        "VALUES ($1, $2, $3, 0, 0, 'authorized', 0, $4, {db_now_us} + $5) "
+        "points_discount, status, authorize_transfer_id, created_at, expires_at) "
+        "VALUES ($1, $2, $3, 0, 0, 0, $4, 0, $5, {db_now_us} + $6) "
         "RETURNING id, expires_at",
-        member_id, partner_id, points, journal.now_us, seconds_to_us(ttl_seconds),
-    )
-    assert hold is not None
-    transfer_id = await journal.post(
-        "authorize", accounts.available_id, accounts.held_id, points, hold_id=int(hold["id"])
-    )
-    await draw_lots(journal, member_id, points, transfer_id)
-    await _update_hold(journal, int(hold["id"]), authorize_transfer_id=transfer_id)
-    return HoldResult(int(hold["id"]), AUTHORIZED, points, 0, 0, int(hold["expires_at"]))
-
-
-async def redeem(
-    journal: Journal, member_id: int, partner_id: int, points: int,
-    on_redeem: SpendHook | None = None,
-) -> HoldResult:
-    """Burn points in one step: a hold created already captured. A discount an offer gives is
-    credited to the member first, by the offer's funder, and burned with the rest."""
-    check_points(points, "points")
-    accounts = await lock_member(journal, member_id)
-    await settle_member_lots(journal, accounts)
-    credits = await _discounts(journal, accounts, points, on_redeem)
-    offer_points = await _credit_discounts(journal, accounts, points, credits)
-    _take_available(accounts, points)
-    redeemed_id = await partner_redeemed_account_id(journal.conn, partner_id)
-    hold = await fetch_one(
-        journal.conn,
-        "INSERT INTO holds (member_id, partner_id, points, points_captured, points_refunded, "
-        "status, authorize_transfer_id, created_at, expires_at, resolved_at) "
-        "VALUES ($1, $2, $3, $3, 0, 'captured', 0, $4, $4, $4) RETURNING id",
-        member_id, partner_id, points, journal.now_us,
+        accounts.member_id, partner_id, points, HoldStatus.AUTHORIZED, journal.now_us,
+        seconds_to_us(ttl_seconds),
     )
     assert hold is not None
     hold_id = int(hold["id"])
     transfer_id = await journal.post(
-        "redeem", accounts.available_id, redeemed_id, points, hold_id=hold_id
+        TransferKind.AUTHORIZE, accounts.available_id, accounts.held_id, points, hold_id=hold_id
     )
-    await draw_lots(journal, member_id, points, transfer_id)
+    await draw_lots(journal, accounts.member_id, points, transfer_id)
+    await _update_hold(journal, hold_id, authorize_transfer_id=transfer_id)
+    return HoldResult(hold_id, HoldStatus.AUTHORIZED, points, 0, 0, int(hold["expires_at"]))
+
+
+async def redeem(
+    journal: Journal, accounts: MemberAccounts, partner_id: int, points: int,
+    discount: Discount | None = None,
+) -> HoldResult:
+    """Burn points in one step: a hold created already captured. The caller has locked the
+    member with their lots up to date. A discount pays part of the points; the member burns
+    the rest."""
+    check_points(points, "points")
+    discount_points = _check_discount(discount, points)
+    own_points = points - discount_points
+    _take_available(accounts, own_points)
+    redeemed_id = await partner_redeemed_account_id(journal.conn, partner_id)
+    hold = await fetch_one(
+        journal.conn,
+        "INSERT INTO holds (member_id, partner_id, points, points_captured, points_refunded, "
+        "points_discount, status, authorize_transfer_id, created_at, expires_at, resolved_at) "
+        "VALUES ($1, $2, $3, $3, 0, $4, $5, 0, $6, $6, $6) RETURNING id",
+        accounts.member_id, partner_id, points, discount_points, HoldStatus.CAPTURED,
+        journal.now_us,
+    )
+    assert hold is not None
+    hold_id = int(hold["id"])
+    transfer_id = await journal.post(
+        TransferKind.REDEEM, accounts.available_id, redeemed_id, own_points, hold_id=hold_id
+    )
+    await draw_lots(journal, accounts.member_id, own_points, transfer_id)
+    await _post_discount(journal, discount, redeemed_id, hold_id, transfer_id)
     await _update_hold(
         journal, hold_id, authorize_transfer_id=transfer_id, capture_transfer_id=transfer_id
     )
-    return HoldResult(hold_id, CAPTURED, points, points, 0, journal.now_us, offer_points)
+    return HoldResult(hold_id, HoldStatus.CAPTURED, points, points, 0, journal.now_us,
+                      discount_points)
 
 
-async def _discounts(
-    journal: Journal, accounts: MemberAccounts, points: int, hook: SpendHook | None
-) -> tuple[OfferCredit, ...]:
-    if hook is None:
-        return ()
-    return await hook(SpendContext(journal.conn, accounts.member_id, points, journal.now_us))
+def _check_discount(discount: Discount | None, points: int) -> int:
+    if discount is None:
+        return 0
+    # A discount pays part of a burn, never all of it: the member always burns some points.
+    assert 0 < discount.points < points, (discount, points)
+    return discount.points
 
 
-async def _credit_discounts(
-    journal: Journal, accounts: MemberAccounts, points: int, credits: tuple[OfferCredit, ...]
-) -> int:
-    """Credit the discounts, each funded by its offer's partner. The caller has settled the
-    member's lots, so each discount's lot, expiring in a microsecond, is the first the burn
-    right after draws, and it draws it whole: a discount is always less than the points."""
-    for credit in credits:
-        funding_id = await partner_issued_account_id(journal.conn, credit.funding_partner_id)
-        assert 0 < credit.points < points
-        await credit_member(
-            journal, accounts, funding_id, credit.points, earning_id=None,
-            available_at=journal.now_us, expires_at=journal.now_us + 1,
-            kind="offer", debt_kind="offer_debt_payment", reason=credit.reason,
+async def _post_discount(
+    journal: Journal, discount: Discount | None, redeemed_id: int, hold_id: int,
+    burn_transfer_id: int,
+) -> None:
+    if discount is None:
+        return
+    funding_id = await partner_issued_account_id(journal.conn, discount.funding_partner_id)
+    await journal.post(
+        TransferKind.DISCOUNT, funding_id, redeemed_id, discount.points, hold_id=hold_id,
+        linked_transfer_id=burn_transfer_id, reason=discount.reason,
+    )
+
+
+async def lock_hold(
+    journal: Journal, hold_id: int, partner_id: int | None
+) -> tuple[HoldRow, MemberAccounts]:
+    """Lock the hold's member, then read the hold: holds change only under that lock."""
+    found = await _read_hold(journal, hold_id)
+    # A partner may only act on its own holds; another partner's hold is as good as missing.
+    if found is None or (partner_id is not None and found.partner_id != partner_id):
+        raise DomainError(LedgerErrorCode.HOLD_NOT_FOUND, f"no hold {hold_id}", "holdId")
+    accounts = await lock_member(journal, found.member_id)
+    hold = await _read_hold(journal, hold_id)
+    assert hold is not None
+    return hold, accounts
+
+
+def points_to_capture(hold: HoldRow, points: int | None) -> int:
+    """The points a capture of the open hold burns (all when None), checked."""
+    _check_open(hold)
+    capture_points = hold.points if points is None else points
+    check_points(capture_points, "points")
+    if capture_points > hold.points:
+        raise DomainError(
+            LedgerErrorCode.CAPTURE_EXCEEDS_HOLD,
+            f"the hold reserves {hold.points} points",
+            "points",
         )
-    return sum(credit.points for credit in credits)
+    return capture_points
 
 
 async def capture(
-    journal: Journal, hold_id: int, partner_id: int, points: int | None,
-    on_capture: SpendHook | None = None,
+    journal: Journal, hold: HoldRow, accounts: MemberAccounts, points: int,
+    discount: Discount | None = None,
 ) -> HoldResult:
-    """Burn `points` of the hold (all when None) and release the rest. A discount an offer
-    gives joins the hold first, funded by the offer's partner, and is burned first: the
-    member's own points released are that much more."""
-    hold, accounts = await _lock_hold(journal, hold_id, partner_id)
-    _check_open(hold)
-    capture_points = int(hold["points"]) if points is None else points
-    check_points(capture_points, "points")
-    if capture_points > int(hold["points"]):
-        raise DomainError(
-            LedgerErrorCode.CAPTURE_EXCEEDS_HOLD,
-            f"the hold reserves {hold['points']} points",
-            "points",
-        )
-    offer_points, discount_draws = await _discount_into_hold(
-        journal, hold, accounts, capture_points, on_capture)
-    draws = discount_draws + await allocations_of(journal, int(hold["authorize_transfer_id"]))
-    captured, released = split_draws(draws, capture_points)
-    redeemed_id = await partner_redeemed_account_id(journal.conn, partner_id)
+    """Burn `points` of the locked hold (`lock_hold`, `points_to_capture`) and release the
+    rest. A discount pays part of the points: the member's own points released are that much
+    more."""
+    assert points == points_to_capture(hold, points)
+    discount_points = _check_discount(discount, points)
+    own_points = points - discount_points
+    draws = await allocations_of(journal, hold.authorize_transfer_id)
+    captured, released = split_draws(draws, own_points)
+    redeemed_id = await partner_redeemed_account_id(journal.conn, hold.partner_id)
     transfer_id = await journal.post(
-        "capture", accounts.held_id, redeemed_id, capture_points, hold_id=hold_id,
-        linked_transfer_id=int(hold["authorize_transfer_id"]),
+        TransferKind.CAPTURE, accounts.held_id, redeemed_id, own_points, hold_id=hold.id,
+        linked_transfer_id=hold.authorize_transfer_id,
     )
     # The captured transfer records the lots it burns (already drawn at authorize).
     await record_allocations(journal, transfer_id, captured)
-    released_points = await _release(journal, hold, accounts, released, "release")
+    await _post_discount(journal, discount, redeemed_id, hold.id, transfer_id)
+    released_points = await _release(journal, hold, accounts, released, TransferKind.RELEASE)
     await _update_hold(
-        journal, hold_id, status=CAPTURED, points_captured=capture_points,
-        capture_transfer_id=transfer_id, resolved_at=journal.now_us,
+        journal, hold.id, status=HoldStatus.CAPTURED, points_captured=points,
+        points_discount=discount_points, capture_transfer_id=transfer_id,
+        resolved_at=journal.now_us,
     )
-    return HoldResult(
-        hold_id, CAPTURED, int(hold["points"]), capture_points, released_points,
-        int(hold["expires_at"]), offer_points,
-    )
-
-
-async def _discount_into_hold(
-    journal: Journal, hold: dict[str, Any], accounts: MemberAccounts, points: int,
-    on_capture: SpendHook | None,
-) -> tuple[int, list[Draw]]:
-    """Credit an offer's discount and move it into the hold; return it and what it drew (the
-    discount's own lot: it expires before any other, once expired lots are settled)."""
-    credits = await _discounts(journal, accounts, points, on_capture)
-    if not credits:
-        return 0, []  # the common case: no lots to settle, nothing to move
-    await settle_member_lots(journal, accounts)
-    offer_points = await _credit_discounts(journal, accounts, points, credits)
-    transfer_id = await journal.post(
-        "authorize", accounts.available_id, accounts.held_id, offer_points,
-        hold_id=int(hold["id"]), linked_transfer_id=int(hold["authorize_transfer_id"]),
-    )
-    draws = await draw_lots(journal, accounts.member_id, offer_points, transfer_id)
-    assert all(draw.expires_at == journal.now_us + 1 for draw in draws), draws
-    accounts.available -= offer_points
-    accounts.held += offer_points
-    return offer_points, draws
+    return HoldResult(hold.id, HoldStatus.CAPTURED, hold.points, points, released_points,
+                      hold.expires_at, discount_points)
 
 
 async def void(journal: Journal, hold_id: int, partner_id: int) -> HoldResult:
-    hold, accounts = await _lock_hold(journal, hold_id, partner_id)
-    if hold["status"] != AUTHORIZED:
+    hold, accounts = await lock_hold(journal, hold_id, partner_id)
+    if hold.status != HoldStatus.AUTHORIZED:
         raise _already_resolved(hold)
-    return await _release_all(journal, hold, accounts, VOIDED)
+    return await _release_all(journal, hold, accounts, HoldStatus.VOIDED)
 
 
 async def expire(journal: Journal, hold_id: int) -> HoldResult | None:
     """Release a lapsed hold; None if it was resolved or is not due after all."""
-    hold, accounts = await _lock_hold(journal, hold_id, None)
-    if hold["status"] != AUTHORIZED or not hold["is_lapsed"]:
+    hold, accounts = await lock_hold(journal, hold_id, None)
+    if hold.status != HoldStatus.AUTHORIZED or not hold.is_lapsed:
         return None
-    return await _release_all(journal, hold, accounts, EXPIRED)
+    return await _release_all(journal, hold, accounts, HoldStatus.EXPIRED)
 
 
 async def refund_redemption(
     journal: Journal, hold_id: int, partner_id: int, points: int
 ) -> RedemptionRefundResult:
-    """Give burned points back to the lots they came from, freshest first."""
+    """Give burned points back: the member's own first, to the lots they came from, freshest
+    first; then the discount's part, to breakage."""
     check_points(points, "points")
-    hold, accounts = await _lock_hold(journal, hold_id, partner_id)
-    refundable = int(hold["points_captured"]) - int(hold["points_refunded"])
-    if hold["status"] != CAPTURED or points > refundable:
+    hold, accounts = await lock_hold(journal, hold_id, partner_id)
+    refundable = hold.points_captured - hold.points_refunded
+    if hold.status != HoldStatus.CAPTURED or points > refundable:
         raise DomainError(
             LedgerErrorCode.REFUND_EXCEEDS_REDEMPTION,
             f"{refundable} points of this redemption can be refunded",
             "points",
         )
-    capture_id = int(hold["capture_transfer_id"])
-    burned = await allocations_of(journal, capture_id)
-    still_burned, _ = split_draws(burned, refundable)
-    _, to_restore = split_draws(still_burned, refundable - points)
+    assert hold.capture_transfer_id is not None
+    own_burned = hold.points_captured - hold.points_discount
+    own_left = max(own_burned - hold.points_refunded, 0)
+    own_points = min(points, own_left)
     redeemed_id = await partner_redeemed_account_id(journal.conn, partner_id)
+    if own_points:
+        await _refund_own(journal, hold, accounts, redeemed_id, own_left, own_points)
+    if points - own_points:
+        breakage_id = await operator_account_id(journal.conn, AccountKind.OPERATOR_BREAKAGE)
+        await journal.post(
+            TransferKind.DISCOUNT_REFUND, redeemed_id, breakage_id, points - own_points,
+            hold_id=hold.id, linked_transfer_id=hold.capture_transfer_id,
+        )
+    total = hold.points_refunded + points
+    await _update_hold(journal, hold.id, points_refunded=total)
+    return RedemptionRefundResult(hold.id, points, total)
+
+
+async def _refund_own(
+    journal: Journal, hold: HoldRow, accounts: MemberAccounts, redeemed_id: int,
+    own_left: int, points: int,
+) -> None:
+    assert hold.capture_transfer_id is not None
+    burned = await allocations_of(journal, hold.capture_transfer_id)
+    still_burned, _ = split_draws(burned, own_left)
+    _, to_restore = split_draws(still_burned, own_left - points)
     transfer_id = await journal.post(
-        "redemption_refund", redeemed_id, accounts.available_id, points, hold_id=hold_id,
-        linked_transfer_id=capture_id,
+        TransferKind.REDEMPTION_REFUND, redeemed_id, accounts.available_id, points,
+        hold_id=hold.id, linked_transfer_id=hold.capture_transfer_id,
     )
     await restore_lots(journal, to_restore, transfer_id)
     accounts.available += points
-    total = int(hold["points_refunded"]) + points
-    await _update_hold(journal, hold_id, points_refunded=total)
-    return RedemptionRefundResult(hold_id, points, total)
 
 
 def _check_ttl(ttl_seconds: int) -> None:
@@ -271,13 +317,6 @@ def _check_ttl(ttl_seconds: int) -> None:
             f"a hold lives {limits.hold_ttl_seconds_min} to {limits.hold_ttl_seconds_max} s",
             "ttlSeconds",
         )
-
-
-async def _lock_for_spend(journal: Journal, member_id: int, points: int) -> MemberAccounts:
-    accounts = await lock_member(journal, member_id)
-    await settle_member_lots(journal, accounts)
-    _take_available(accounts, points)
-    return accounts
 
 
 def _take_available(accounts: MemberAccounts, points: int) -> None:
@@ -290,52 +329,38 @@ def _take_available(accounts: MemberAccounts, points: int) -> None:
     accounts.available -= points
 
 
-async def _lock_hold(
-    journal: Journal, hold_id: int, partner_id: int | None
-) -> tuple[dict[str, Any], MemberAccounts]:
-    """Lock the hold's member, then read the hold: holds change only under that lock."""
-    sql = "SELECT *, (expires_at <= {db_now_us}) AS is_lapsed FROM holds WHERE id = $1"
-    found = await fetch_one(journal.conn, sql, hold_id)
-    # A partner may only act on its own holds; another partner's hold is as good as missing.
-    if found is None or (partner_id is not None and int(found["partner_id"]) != partner_id):
-        raise DomainError(LedgerErrorCode.HOLD_NOT_FOUND, f"no hold {hold_id}", "holdId")
-    accounts = await lock_member(journal, int(found["member_id"]))
-    hold = await fetch_one(journal.conn, sql, hold_id)
-    assert hold is not None
-    return hold, accounts
-
-
-def _check_open(hold: dict[str, Any]) -> None:
-    if hold["status"] != AUTHORIZED:
+def _check_open(hold: HoldRow) -> None:
+    if hold.status != HoldStatus.AUTHORIZED:
         raise _already_resolved(hold)
-    if hold["is_lapsed"]:
+    if hold.is_lapsed:
         raise DomainError(LedgerErrorCode.HOLD_EXPIRED, "the hold has expired", "holdId")
 
 
-def _already_resolved(hold: dict[str, Any]) -> DomainError:
+def _already_resolved(hold: HoldRow) -> DomainError:
     return DomainError(
-        LedgerErrorCode.HOLD_ALREADY_RESOLVED, f"the hold is already {hold['status']}", "holdId"
+        LedgerErrorCode.HOLD_ALREADY_RESOLVED, f"the hold is already {hold.status}", "holdId"
     )
 
 
 async def _release_all(
-    journal: Journal, hold: dict[str, Any], accounts: MemberAccounts, status: str
+    journal: Journal, hold: HoldRow, accounts: MemberAccounts, status: HoldStatus
 ) -> HoldResult:
-    draws = await allocations_of(journal, int(hold["authorize_transfer_id"]))
-    kind = "release" if status == VOIDED else "hold_expiry"
+    draws = await allocations_of(journal, hold.authorize_transfer_id)
+    kind = TransferKind.RELEASE if status == HoldStatus.VOIDED else TransferKind.HOLD_EXPIRY
     released = await _release(journal, hold, accounts, draws, kind)
-    await _update_hold(journal, int(hold["id"]), status=status, resolved_at=journal.now_us)
-    return HoldResult(int(hold["id"]), status, released, 0, released, int(hold["expires_at"]))
+    await _update_hold(journal, hold.id, status=status, resolved_at=journal.now_us)
+    return HoldResult(hold.id, status, released, 0, released, hold.expires_at)
 
 
 async def _release(
-    journal: Journal, hold: dict[str, Any], accounts: MemberAccounts, draws: list, kind: str
+    journal: Journal, hold: HoldRow, accounts: MemberAccounts, draws: list[Draw],
+    kind: TransferKind,
 ) -> int:
     points = sum(draw.points for draw in draws)
     if points:
         transfer_id = await journal.post(
-            kind, accounts.held_id, accounts.available_id, points, hold_id=int(hold["id"]),
-            linked_transfer_id=int(hold["authorize_transfer_id"]),
+            kind, accounts.held_id, accounts.available_id, points, hold_id=hold.id,
+            linked_transfer_id=hold.authorize_transfer_id,
         )
         await restore_lots(journal, draws, transfer_id)
         accounts.held -= points

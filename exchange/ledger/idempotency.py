@@ -24,7 +24,8 @@ R = TypeVar("R")
 
 
 def fingerprint(operation: str, payload: Any) -> str:
-    body = dataclasses.asdict(payload) if dataclasses.is_dataclass(payload) else payload
+    is_record = dataclasses.is_dataclass(payload) and not isinstance(payload, type)
+    body = dataclasses.asdict(payload) if is_record else payload
     canonical = json.dumps([operation, body], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -1,10 +1,14 @@
 """The journal of one ledger transaction: posts transfers, then moves balances in lock order.
 
-Lock order, which keeps concurrent transactions free of deadlocks: a transaction first locks the
-member accounts it touches (all four of a member's accounts, members by ascending id, see
-`lock_member`), and updates partner and operator accounts only at the very end, by ascending id,
-in `apply_balances`. Those shared accounts are the hot rows every earn and burn touches, so
-touching them last also holds their locks for the shortest time.
+The lock order of every transaction, which keeps concurrent transactions free of deadlocks
+(no two can each hold a lock the other waits for):
+1. the member accounts it touches: all four of a member's accounts, members by ascending id
+   (`accounts.lock_member`);
+2. then the rows of rules that a use case consults inside the transaction, e.g. offer budgets,
+   by ascending id (`exchange.offers.budgets.spend`);
+3. last, the shared partner and operator accounts, by ascending id, in `apply_balances` at the
+   very end. Those are the hot rows every earn and burn touches, so touching them last also
+   holds their locks for the shortest time.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from tortoise import BaseDBAsyncClient
 
 from exchange import limits
 from exchange.db import execute, fetch_one
+from exchange.ledger.kinds import TransferKind
 
 
 @dataclass
@@ -32,7 +37,7 @@ class Journal:
 
     async def post(
         self,
-        kind: str,
+        kind: TransferKind,
         debit_account_id: int,
         credit_account_id: int,
         points: int,

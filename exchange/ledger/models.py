@@ -1,4 +1,5 @@
-"""Ledger tables. Only exchange.ledger writes them (DESIGN.md section 2).
+"""Ledger tables. Only exchange.ledger reads or writes them; other packages go through
+exchange.ledger.reporting.
 
 Every `*_at` column holds microseconds since the Unix epoch, UTC, as a BIGINT: one exact,
 comparable representation on SQLite and PostgreSQL alike (see exchange/clock.py).
@@ -12,29 +13,13 @@ from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
-# Account kinds. Sources may go negative (they issue points), sinks and member wallets may not.
-MEMBER_AVAILABLE = "member_available"
-MEMBER_PENDING = "member_pending"
-MEMBER_HELD = "member_held"
-MEMBER_CLAWBACK = "member_clawback"  # negative balance = points the member owes
-PARTNER_ISSUED = "partner_issued"
-PARTNER_REDEEMED = "partner_redeemed"
-OPERATOR_BONUS = "operator_bonus"
-OPERATOR_BREAKAGE = "operator_breakage"
-OPERATOR_CLAWBACK = "operator_clawback"
-
-MEMBER_KINDS = (MEMBER_AVAILABLE, MEMBER_PENDING, MEMBER_HELD, MEMBER_CLAWBACK)
-PARTNER_KINDS = (PARTNER_ISSUED, PARTNER_REDEEMED)
-OPERATOR_KINDS = (OPERATOR_BONUS, OPERATOR_BREAKAGE, OPERATOR_CLAWBACK)
-NEGATIVE_KINDS = (PARTNER_ISSUED, OPERATOR_BONUS, MEMBER_CLAWBACK, OPERATOR_CLAWBACK)
-OPERATOR_OWNER_ID = 0
-
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{value}'" for value in values)
-
-
-ALL_KINDS = MEMBER_KINDS + PARTNER_KINDS + OPERATOR_KINDS
+from exchange.ledger.kinds import (
+    NEGATIVE_KINDS,
+    AccountKind,
+    HoldStatus,
+    TransferKind,
+    sql_list,
+)
 
 
 class Account(Model):
@@ -48,13 +33,13 @@ class Account(Model):
         table = "accounts"
         constraints = [
             UniqueConstraint(fields=("kind", "owner_id"), name="accounts_kind_owner_uniq"),
-            CheckConstraint(check=f"kind IN ({_sql_list(ALL_KINDS)})", name="accounts_kind_known"),
+            CheckConstraint(check=f"kind IN ({sql_list(AccountKind)})", name="accounts_kind_known"),
             CheckConstraint(
-                check=f"balance >= 0 OR kind IN ({_sql_list(NEGATIVE_KINDS)})",
+                check=f"balance >= 0 OR kind IN ({sql_list(NEGATIVE_KINDS)})",
                 name="accounts_balance_not_negative",
             ),
             CheckConstraint(
-                check=f"balance <= 0 OR kind NOT IN ({_sql_list(NEGATIVE_KINDS)})",
+                check=f"balance <= 0 OR kind NOT IN ({sql_list(NEGATIVE_KINDS)})",
                 name="accounts_source_not_positive",
             ),
         ]
@@ -79,6 +64,9 @@ class Transfer(Model):
         table = "transfers"
         constraints = [
             CheckConstraint(check="points > 0", name="transfers_points_positive"),
+            CheckConstraint(
+                check=f"kind IN ({sql_list(TransferKind)})", name="transfers_kind_known"
+            ),
             CheckConstraint(
                 check="debit_account_id <> credit_account_id", name="transfers_distinct_accounts"
             ),
@@ -138,6 +126,8 @@ class Hold(Model):
     points = fields.BigIntField()
     points_captured = fields.BigIntField(default=0)
     points_refunded = fields.BigIntField(default=0)
+    # Of the points captured, those a funding partner paid (a discount), not the member.
+    points_discount = fields.BigIntField(default=0)
     status = fields.CharField(max_length=12)
     authorize_transfer_id = fields.BigIntField()
     capture_transfer_id = fields.BigIntField(null=True)
@@ -158,7 +148,12 @@ class Hold(Model):
                 name="holds_refunded_in_range",
             ),
             CheckConstraint(
-                check="status IN ('authorized', 'captured', 'voided', 'expired')",
+                check="points_discount = 0 OR (points_discount > 0 "
+                "AND points_discount < points_captured)",
+                name="holds_discount_in_range",
+            ),
+            CheckConstraint(
+                check=f"status IN ({sql_list(HoldStatus)})",
                 name="holds_status_known",
             ),
         ]

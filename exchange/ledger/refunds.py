@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
 
 from exchange.db import execute, fetch, fetch_one
 from exchange.errors import DomainError
-from exchange.ledger.accounts import MemberAccounts, lock_member, partner_issued_account_id
+from exchange.ledger.accounts import MemberAccounts, partner_issued_account_id
 from exchange.ledger.errors import LedgerErrorCode
-from exchange.ledger.expiry import settle_member_lots
+from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.journal import Journal
+from exchange.ledger.kinds import TransferKind
 from exchange.ledger.lots import Draw, draw_lots, take_from_lot
 from exchange.ledger.validation import check_amount_minor, check_currency
 
@@ -46,66 +46,96 @@ def reversal_target(points: int, amount_minor: int, refunded_minor: int) -> int:
 class _Reversal:
     """The transfer kinds of one source of a purchase's points: the partner's own or offers'."""
 
-    lot_kind: str
-    reversal_kind: str
-    clawback_kind: str
+    lot_kind: TransferKind
+    reversal_kind: TransferKind
+    clawback_kind: TransferKind
 
 
-_PURCHASE = _Reversal("earn", "reversal", "clawback")
-_OFFER = _Reversal("offer", "offer_reversal", "offer_clawback")
-OFFER_CREDIT_KINDS = ("offer", "offer_debt_payment")
-OFFER_REVERSAL_KINDS = ("offer_reversal", "offer_clawback")
+_PURCHASE = _Reversal(TransferKind.EARN, TransferKind.REVERSAL, TransferKind.CLAWBACK)
+_OFFER = _Reversal(TransferKind.OFFER, TransferKind.OFFER_REVERSAL, TransferKind.OFFER_CLAWBACK)
+_OFFER_CREDIT_KINDS = (TransferKind.OFFER, TransferKind.OFFER_DEBT_PAYMENT)
+_OFFER_REVERSAL_KINDS = (TransferKind.OFFER_REVERSAL, TransferKind.OFFER_CLAWBACK)
+
+
+@dataclass(frozen=True, slots=True)
+class _Earning:
+    id: int
+    member_id: int
+    partner_id: int
+    currency: str
+    amount_minor: int
+    amount_refunded_minor: int
+    points: int
+    points_reversed: int
+
+
+_EARNING_SELECT = (
+    "SELECT id, member_id, partner_id, currency, amount_minor, amount_refunded_minor, points, "
+    "points_reversed FROM earnings WHERE partner_id = $1 AND order_id = $2"
+)
+
+
+async def _read_earning(journal: Journal, partner_id: int, order_id: str) -> _Earning | None:
+    row = await fetch_one(journal.conn, _EARNING_SELECT, partner_id, order_id)
+    if row is None:
+        return None
+    return _Earning(
+        id=int(row["id"]), member_id=int(row["member_id"]), partner_id=int(row["partner_id"]),
+        currency=str(row["currency"]), amount_minor=int(row["amount_minor"]),
+        amount_refunded_minor=int(row["amount_refunded_minor"]), points=int(row["points"]),
+        points_reversed=int(row["points_reversed"]),
+    )
 
 
 async def refund_purchase(journal: Journal, request: PurchaseRefund) -> RefundResult:
     check_amount_minor(request.amount_minor, "amount")
     check_currency(request.currency)
     earning, accounts = await _earning_for_update(journal, request)
-    new_refunded = int(earning["amount_refunded_minor"]) + request.amount_minor
-    if new_refunded > int(earning["amount_minor"]):
+    new_refunded = earning.amount_refunded_minor + request.amount_minor
+    if new_refunded > earning.amount_minor:
         raise DomainError(
             LedgerErrorCode.REFUND_EXCEEDS_PURCHASE,
             "the refunds would exceed the purchase amount",
             "amount",
         )
-    target = reversal_target(int(earning["points"]), int(earning["amount_minor"]), new_refunded)
-    to_reverse = target - int(earning["points_reversed"])
+    target = reversal_target(earning.points, earning.amount_minor, new_refunded)
+    to_reverse = target - earning.points_reversed
     assert to_reverse >= 0
-    issued_id = await partner_issued_account_id(journal.conn, int(earning["partner_id"]))
-    to_debt = await _reverse(journal, accounts, int(earning["id"]), issued_id, to_reverse,
+    issued_id = await partner_issued_account_id(journal.conn, earning.partner_id)
+    to_debt = await _reverse(journal, accounts, earning.id, issued_id, to_reverse,
                              _PURCHASE)
     offer_reversed, offer_debt = await _reverse_offers(journal, accounts, earning, new_refunded)
     await execute(
         journal.conn,
         "UPDATE earnings SET amount_refunded_minor = $1, points_reversed = $2 WHERE id = $3",
-        new_refunded, target, earning["id"],
+        new_refunded, target, earning.id,
     )
-    return RefundResult(int(earning["id"]), to_reverse + offer_reversed, to_debt + offer_debt,
+    return RefundResult(earning.id, to_reverse + offer_reversed, to_debt + offer_debt,
                         request.amount_minor)
 
 
 async def _reverse_offers(
-    journal: Journal, accounts: MemberAccounts, earning: dict[str, Any], refunded_minor: int
+    journal: Journal, accounts: MemberAccounts, earning: _Earning, refunded_minor: int
 ) -> tuple[int, int]:
     """Offer points go back in the same proportion as the purchase's, each to its funder.
     What was given and taken back so far is read from the transfers themselves."""
-    given = await _sums_by_account(journal, int(earning["id"]), "debit", OFFER_CREDIT_KINDS)
+    given = await _sums_by_account(journal, earning.id, "debit", _OFFER_CREDIT_KINDS)
     if not given:
         return 0, 0
-    taken = await _sums_by_account(journal, int(earning["id"]), "credit", OFFER_REVERSAL_KINDS)
+    taken = await _sums_by_account(journal, earning.id, "credit", _OFFER_REVERSAL_KINDS)
     reversed_total = debt_total = 0
     for issued_id in sorted(given):
-        target = reversal_target(given[issued_id], int(earning["amount_minor"]), refunded_minor)
+        target = reversal_target(given[issued_id], earning.amount_minor, refunded_minor)
         points = target - taken.get(issued_id, 0)
         assert points >= 0
-        debt_total += await _reverse(journal, accounts, int(earning["id"]), issued_id, points,
+        debt_total += await _reverse(journal, accounts, earning.id, issued_id, points,
                                      _OFFER)
         reversed_total += points
     return reversed_total, debt_total
 
 
 async def _sums_by_account(
-    journal: Journal, earning_id: int, side: str, kinds: tuple[str, ...]
+    journal: Journal, earning_id: int, side: str, kinds: tuple[TransferKind, ...]
 ) -> dict[int, int]:
     assert side in ("debit", "credit")
     rows = await fetch(
@@ -119,25 +149,23 @@ async def _sums_by_account(
 
 async def _earning_for_update(
     journal: Journal, request: PurchaseRefund
-) -> tuple[dict[str, Any], MemberAccounts]:
-    sql = "SELECT * FROM earnings WHERE partner_id = $1 AND order_id = $2"
-    found = await fetch_one(journal.conn, sql, request.partner_id, request.order_id)
+) -> tuple[_Earning, MemberAccounts]:
+    found = await _read_earning(journal, request.partner_id, request.order_id)
     if found is None:
         raise DomainError(
             LedgerErrorCode.PURCHASE_NOT_FOUND, f"no purchase {request.order_id!r}", "orderId"
         )
-    if found["currency"] != request.currency:
+    if found.currency != request.currency:
         raise DomainError(
             LedgerErrorCode.CURRENCY_MISMATCH,
-            f"the purchase was in {found['currency']}, not {request.currency}",
+            f"the purchase was in {found.currency}, not {request.currency}",
             "currency",
         )
     # Earnings change only under their member's lock: take it, then read the row afresh.
-    accounts = await lock_member(journal, int(found["member_id"]))
-    await settle_member_lots(journal, accounts)
-    row = await fetch_one(journal.conn, sql, request.partner_id, request.order_id)
-    assert row is not None
-    return row, accounts
+    accounts = await lock_settled_member(journal, found.member_id)
+    earning = await _read_earning(journal, request.partner_id, request.order_id)
+    assert earning is not None
+    return earning, accounts
 
 
 async def _reverse(

@@ -1,7 +1,10 @@
-"""The ledger's public writes: each one idempotent, atomic, and retried on contention.
+"""The ledger's one-step writes: each one idempotent, atomic, and retried on contention.
 
-Every write takes the caller (who is asking: `partner:<code>`, `admin:<name>`, `system`) and an
-idempotency key unique per caller. The API layer turns results and LedgerErrors into payloads.
+Each is a unit of work around one posting function, for writes that need nothing but the
+ledger (a void, a refund, the tools and tests that drive the ledger directly). A use case that
+must ask rules inside the transaction opens the unit of work itself (exchange.operations).
+Every write takes the caller (who is asking: `partner:<code>`, `admin:<name>`, `system:<job>`)
+and an idempotency key unique per caller.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from exchange import limits
-from exchange.ledger import awards, earning, holds, idempotency, refunds
+from exchange.ledger import awards, earning, holds, refunds
 from exchange.ledger.awards import Award, AwardResult
-from exchange.ledger.earning import EarnHook, EarnResult, PurchaseEarn
-from exchange.ledger.holds import HoldResult, RedemptionRefundResult, SpendHook
+from exchange.ledger.earning import EarnResult, PurchaseEarn
+from exchange.ledger.expiry import lock_settled_member
+from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
-from exchange.ledger.transaction import run_atomic
+from exchange.ledger.unit_of_work import unit_of_work
 
 R = TypeVar("R")
 
@@ -25,43 +29,29 @@ async def _write(
     operation: str,
     payload: Any,
     result_type: type[R],
-    work: Callable[[Journal], Awaitable[R]],
+    post: Callable[[Journal], Awaitable[R]],
     *,
     caller: str,
     idempotency_key: str,
     now_us: int | None,
 ) -> R:
-    idempotency.check_key(idempotency_key)
-    print_ = idempotency.fingerprint(operation, payload)
-
-    async def once(journal: Journal) -> R:
-        done = await idempotency.claim(journal, idempotency_key, print_, result_type)
-        if done is not None:
-            return done
-        result = await work(journal)
-        await idempotency.store(journal, idempotency_key, result)
-        return result
-
-    return await run_atomic(once, caller=caller, now_us=now_us)
+    async for attempt in unit_of_work(operation, payload, result_type, caller=caller,
+                                      idempotency_key=idempotency_key, now_us=now_us):
+        async with attempt as work:
+            if work.replayed is None:
+                work.keep(await post(work.journal))
+    return attempt.result
 
 
 async def earn_purchase(
-    request: PurchaseEarn,
-    *,
-    caller: str,
-    idempotency_key: str,
-    now_us: int | None = None,
-    request_as_sent: Any = None,
-    on_earn: EarnHook | None = None,
+    request: PurchaseEarn, *, caller: str, idempotency_key: str, now_us: int | None = None
 ) -> EarnResult:
-    """Earn for a purchase. `request_as_sent` is what the partner sent, when the points were
-    derived from it: a retry is matched on that, so a rate changed in between cannot turn the
-    retry into a different request. `on_earn` runs in the same transaction (offers, history)."""
-    return await _write(
-        "earn_purchase", request if request_as_sent is None else request_as_sent, EarnResult,
-        lambda journal: earning.earn_purchase(journal, request, on_earn),
-        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
-    )
+    async def post(journal: Journal) -> EarnResult:
+        accounts = await lock_settled_member(journal, request.member_id)
+        return await earning.earn_purchase(journal, accounts, request)
+
+    return await _write("earn_purchase", request, EarnResult, post, caller=caller,
+                        idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def refund_purchase(
@@ -84,12 +74,13 @@ async def authorize_hold(
     idempotency_key: str,
     now_us: int | None = None,
 ) -> HoldResult:
+    async def post(journal: Journal) -> HoldResult:
+        accounts = await lock_settled_member(journal, member_id)
+        return await holds.authorize(journal, accounts, partner_id, points, ttl_seconds)
+
     payload = {"member": member_id, "partner": partner_id, "points": points, "ttl": ttl_seconds}
-    return await _write(
-        "authorize_hold", payload, HoldResult,
-        lambda journal: holds.authorize(journal, member_id, partner_id, points, ttl_seconds),
-        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
-    )
+    return await _write("authorize_hold", payload, HoldResult, post, caller=caller,
+                        idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def capture_hold(
@@ -100,14 +91,14 @@ async def capture_hold(
     caller: str,
     idempotency_key: str,
     now_us: int | None = None,
-    on_capture: SpendHook | None = None,
 ) -> HoldResult:
+    async def post(journal: Journal) -> HoldResult:
+        hold, accounts = await holds.lock_hold(journal, hold_id, partner_id)
+        return await holds.capture(journal, hold, accounts, holds.points_to_capture(hold, points))
+
     payload = {"hold": hold_id, "partner": partner_id, "points": points}
-    return await _write(
-        "capture_hold", payload, HoldResult,
-        lambda journal: holds.capture(journal, hold_id, partner_id, points, on_capture),
-        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
-    )
+    return await _write("capture_hold", payload, HoldResult, post, caller=caller,
+                        idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def void_hold(
@@ -128,14 +119,14 @@ async def redeem_points(
     caller: str,
     idempotency_key: str,
     now_us: int | None = None,
-    on_redeem: SpendHook | None = None,
 ) -> HoldResult:
-    return await _write(
-        "redeem_points", {"member": member_id, "partner": partner_id, "points": points},
-        HoldResult,
-        lambda journal: holds.redeem(journal, member_id, partner_id, points, on_redeem),
-        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
-    )
+    async def post(journal: Journal) -> HoldResult:
+        accounts = await lock_settled_member(journal, member_id)
+        return await holds.redeem(journal, accounts, partner_id, points)
+
+    payload = {"member": member_id, "partner": partner_id, "points": points}
+    return await _write("redeem_points", payload, HoldResult, post, caller=caller,
+                        idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def refund_redemption(
@@ -158,8 +149,9 @@ async def refund_redemption(
 async def award_points(
     request: Award, *, caller: str, idempotency_key: str, now_us: int | None = None
 ) -> AwardResult:
-    return await _write(
-        "award_points", request, AwardResult,
-        lambda journal: awards.award(journal, request),
-        caller=caller, idempotency_key=idempotency_key, now_us=now_us,
-    )
+    async def post(journal: Journal) -> AwardResult:
+        accounts = await lock_settled_member(journal, request.member_id)
+        return await awards.award(journal, accounts, request)
+
+    return await _write("award_points", request, AwardResult, post, caller=caller,
+                        idempotency_key=idempotency_key, now_us=now_us)

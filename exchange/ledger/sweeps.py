@@ -7,16 +7,16 @@ under the member's lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from exchange import limits
 from exchange.db import connection, fetch
 from exchange.ledger import holds
-from exchange.ledger.accounts import lock_member
+from exchange.ledger.accounts import MemberAccounts, lock_member
 from exchange.ledger.expiry import expire_member_lots, mature_member_lots
 from exchange.ledger.journal import Journal
-from exchange.ledger.transaction import run_atomic
+from exchange.ledger.unit_of_work import unit_of_work
 
 SWEEP_CALLER = "system:sweep"
 
@@ -43,9 +43,20 @@ _DUE_EXPIRY = (
 )
 
 
+async def _sweep_member(
+    step: Callable[[Journal, MemberAccounts], Awaitable[int]], member_id: int, now_us: int | None
+) -> int:
+    """One member's step in a transaction of its own; re-checked under the member's lock."""
+    async for attempt in unit_of_work(step.__name__, member_id, int, caller=SWEEP_CALLER,
+                                      idempotency_key=None, now_us=now_us):
+        async with attempt as work:
+            work.keep(await step(work.journal, await lock_member(work.journal, member_id)))
+    return attempt.result
+
+
 async def _sweep_lots(
     due_sql: str,
-    step: Callable[[Journal, int], object],
+    step: Callable[[Journal, MemberAccounts], Awaitable[int]],
     now_us: int,
     on_member: Callable[[], None] | None,
 ) -> int:
@@ -53,10 +64,7 @@ async def _sweep_lots(
     after = 0
     while members := await _members_due(due_sql, now_us, after):
         for member_id in members:
-            async def one(journal: Journal, member_id: int = member_id) -> int:
-                return await step(journal, await lock_member(journal, member_id))  # type: ignore[misc]
-
-            moved += await run_atomic(one, caller=SWEEP_CALLER, now_us=now_us)
+            moved += await _sweep_member(step, member_id, now_us)
             if on_member:
                 on_member()
         after = members[-1]
@@ -84,13 +92,18 @@ async def expire_holds(on_hold: Callable[[], None] | None = None) -> int:
         if not rows:
             return expired
         for row in rows:
-            async def one(journal: Journal, hold_id: int = int(row["id"])) -> bool:
-                return await holds.expire(journal, hold_id) is not None
-
-            expired += await run_atomic(one, caller=SWEEP_CALLER)
+            expired += await _expire_hold(int(row["id"]))
             if on_hold:
                 on_hold()
         after = int(rows[-1]["id"])
+
+
+async def _expire_hold(hold_id: int) -> int:
+    async for attempt in unit_of_work("expire_hold", hold_id, int, caller=SWEEP_CALLER,
+                                      idempotency_key=None):
+        async with attempt as work:
+            work.keep(int(await holds.expire(work.journal, hold_id) is not None))
+    return attempt.result
 
 
 async def run_sweeps(now_us: int) -> SweepReport:

@@ -2,8 +2,9 @@
 
 Tortoise 1.x silently skips Meta.constraints when it creates a new model (tortoise issue 2272),
 so each migration that creates models adds their constraints explicitly afterwards. On SQLite a
-CHECK can only be added by rebuilding the table, which drops the table's indexes: they are
-remembered before and re-created after, and UNIQUE constraints (indexes) come last.
+CHECK can only be added by rebuilding the table, which drops the table's indexes and triggers
+(the append-only ones included): they are remembered before and re-created after, and UNIQUE
+constraints (indexes) come last.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tortoise.migrations import operations as ops
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 
 _sqlite_indexes: list[str] = []
-_CREATE_INDEX = re.compile(r"^(CREATE (?:UNIQUE )?INDEX)")
+_CREATE = re.compile(r"^(CREATE (?:UNIQUE )?(?:INDEX|TRIGGER))")
 
 
 async def _remember_sqlite_indexes(_apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
@@ -22,7 +23,7 @@ async def _remember_sqlite_indexes(_apps, schema_editor) -> None:  # type: ignor
     if client.capabilities.dialect != "sqlite":
         return
     _, rows = await client.execute_query(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
     )
     _sqlite_indexes[:] = [row["sql"] for row in rows]
 
@@ -30,7 +31,7 @@ async def _remember_sqlite_indexes(_apps, schema_editor) -> None:  # type: ignor
 async def _restore_sqlite_indexes(_apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
     for statement in _sqlite_indexes:
         await schema_editor.client.execute_script(
-            _CREATE_INDEX.sub(r"\1 IF NOT EXISTS", statement, count=1)
+            _CREATE.sub(r"\1 IF NOT EXISTS", statement, count=1)
         )
 
 

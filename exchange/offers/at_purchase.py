@@ -1,6 +1,7 @@
-"""What happens to offers when a purchase earns: its lines join the member's history, and
-every offer that applies gives its bonus, billed to the funding partner. All of it runs inside
-the earn's own transaction (the ledger's earn hook), so it commits with the points or not at all.
+"""What offers do when a purchase earns: its lines join the member's history, and the offers
+that apply give their bonuses, spent from their budgets. The purchase's use case calls these
+inside its own transaction, so they commit with the points or not at all; it then posts the
+bonuses through the ledger, billed to each funding partner. Offers post nothing themselves.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from dataclasses import dataclass
 
 from tortoise import BaseDBAsyncClient
 
+from exchange import limits
 from exchange.db import connection, execute, execute_many, fetch
-from exchange.ledger.earning import EarnContext, EarnHook, OfferCredit
 from exchange.offers.budgets import spend
 from exchange.offers.eligibility import (
     EarnLine,
@@ -20,6 +21,16 @@ from exchange.offers.eligibility import (
 )
 from exchange.offers.facts import member_facts
 from exchange.offers.store import OFFER_SELECT, OfferRecord, record_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCredit:
+    """Points an offer gives, to be issued (and paid for) by its funding partner."""
+
+    offer_id: int
+    funding_partner_id: int
+    points: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +50,15 @@ class PurchaseContext:
     history: tuple[HistoryLine, ...]
 
 
-def purchase_hook(purchase: PurchaseContext) -> EarnHook:
-    async def hook(context: EarnContext) -> tuple[OfferCredit, ...]:
-        await _record_history(context, purchase)
-        return await _apply_offers(context, purchase)
-
-    return hook
-
-
-async def _record_history(context: EarnContext, purchase: PurchaseContext) -> None:
+async def record_history(
+    conn: BaseDBAsyncClient, member_id: int, earning_id: int, purchase: PurchaseContext
+) -> None:
+    """Keep the purchase's lines: the history offers are ranked from."""
     await execute_many(
-        context.conn,
+        conn,
         "INSERT INTO purchase_items (member_id, partner_id, earning_id, sku, category, "
         "amount_minor, currency, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [(context.member_id, purchase.partner_id, context.earning_id, line.sku, line.category,
+        [(member_id, purchase.partner_id, earning_id, line.sku, line.category,
           line.amount_minor, purchase.currency, purchase.occurred_at)
          for line in purchase.history],
     )
@@ -100,7 +106,8 @@ async def _applicable(
     except_earning_id: int = 0,
 ) -> list[tuple[OfferRecord, int]]:
     """The offers that apply to this purchase and what each gives, by ascending offer id;
-    their budgets are not looked at yet."""
+    their budgets are not looked at yet. A purchase takes at most a few offers (the largest
+    bonuses, the earliest offer on a tie), so its work stays bounded however many run."""
     offers = await candidate_offers(conn, ("bonus_points", "multiplier"), purchase.occurred_at,
                                     now, purchase.partner_id, purchase.partner_code)
     if not offers:
@@ -112,7 +119,8 @@ async def _applicable(
             points = purchase_points(offer, purchase.partner_code, purchase.lines)
             if points > 0:
                 found.append((offer, points))
-    return found
+    largest = sorted(found, key=lambda pair: (-pair[1], pair[0].id))
+    return sorted(largest[:limits.offers_applied_per_purchase_max], key=lambda pair: pair[0].id)
 
 
 async def preview_offers(member_id: int, purchase: PurchaseContext, now: int
@@ -126,14 +134,14 @@ async def preview_offers(member_id: int, purchase: PurchaseContext, now: int
     )
 
 
-async def _apply_offers(
-    context: EarnContext, purchase: PurchaseContext
+async def award_offers(
+    conn: BaseDBAsyncClient, member_id: int, earning_id: int, purchase: PurchaseContext,
+    now: int,
 ) -> tuple[OfferCredit, ...]:
-    applicable = await _applicable(context.conn, context.member_id, purchase, context.now_us,
-                                   context.earning_id)
+    """Spend the budgets of the offers that apply and record their awards: what each gives.
+    The caller holds the member's lock; budgets are locked next, by ascending offer id."""
     credits = []
-    for offer, points in applicable:
-        if await spend(context.conn, offer.id, points, context.now_us):
-            credits.append(await record_award(context.conn, offer, context.member_id,
-                                              context.earning_id, points, context.now_us))
+    for offer, points in await _applicable(conn, member_id, purchase, now, earning_id):
+        if await spend(conn, offer.id, points, now):
+            credits.append(await record_award(conn, offer, member_id, earning_id, points, now))
     return tuple(credits)

@@ -1,33 +1,32 @@
-"""What happens to offers when points are spent in one step: the best reward discount that
-applies pays part of the points, funded (and billed) by its partner, inside the redemption's
-own transaction (the ledger's spend hook)."""
+"""What offers do when points are burned: the largest reward discount that applies pays part of
+the points, spent from its budget. The redemption's use case calls this inside its own
+transaction, after the member's lock, and posts the discount through the ledger."""
 
 from __future__ import annotations
 
-from exchange.ledger.earning import OfferCredit
-from exchange.ledger.holds import SpendContext, SpendHook
-from exchange.offers.at_purchase import candidate_offers, record_award
+from tortoise import BaseDBAsyncClient
+
+from exchange.offers.at_purchase import OfferCredit, candidate_offers, record_award
 from exchange.offers.budgets import spend
 from exchange.offers.eligibility import applies_to_purchase, targets_partner
 from exchange.offers.facts import member_facts
 
 
-def redemption_hook(partner_id: int, partner_code: str) -> SpendHook:
-    async def hook(context: SpendContext) -> tuple[OfferCredit, ...]:
-        now = context.now_us
-        offers = await candidate_offers(context.conn, ("reward_discount",),
-                                        now, now, partner_id, partner_code)
-        if not offers:
-            return ()
-        facts = await member_facts(context.conn, context.member_id, now)
-        usable = [o for o in offers
-                  if targets_partner(o, partner_code) and applies_to_purchase(o, facts, now, now)]
-        # Discounts do not stack: the largest applies (the earliest offer on a tie).
-        for offer in sorted(usable, key=lambda o: -o.spec.percent):
-            points = context.points * offer.spec.percent // 100
-            if points > 0 and await spend(context.conn, offer.id, points, now):
-                return (await record_award(context.conn, offer, context.member_id, None, points,
-                                           now),)
-        return ()
-
-    return hook
+async def award_discount(
+    conn: BaseDBAsyncClient, member_id: int, partner_id: int, partner_code: str, points: int,
+    now: int,
+) -> OfferCredit | None:
+    """The discount on burning `points` at the partner, its budget spent; None if none."""
+    offers = await candidate_offers(conn, ("reward_discount",), now, now, partner_id,
+                                    partner_code)
+    if not offers:
+        return None
+    facts = await member_facts(conn, member_id, now)
+    usable = [o for o in offers
+              if targets_partner(o, partner_code) and applies_to_purchase(o, facts, now, now)]
+    # Discounts do not stack: the largest applies (the earliest offer on a tie).
+    for offer in sorted(usable, key=lambda o: -o.spec.percent):
+        discount = points * offer.spec.percent // 100
+        if discount > 0 and await spend(conn, offer.id, discount, now):
+            return await record_award(conn, offer, member_id, None, discount, now)
+    return None

@@ -3,8 +3,7 @@ members linked to it; an admin acts on any offer, naming the funding partner."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from exchange.callers import Caller
 from exchange.errors import DomainError
 from exchange.members.service import get_linked_member
 from exchange.offers import activation, recommend, store
@@ -13,21 +12,13 @@ from exchange.offers.spec import OfferChange, OfferSpec
 from exchange.registry.partners import find_partner
 
 
-@dataclass(frozen=True, slots=True)
-class OfferCaller:
-    """A partner (partner_id set) or an admin (partner_id None); `name` goes on the records."""
-
-    name: str
-    partner_id: int | None = None
-
-
-async def create(caller: OfferCaller, spec: OfferSpec, funding_partner_code: str | None
+async def create(caller: Caller, spec: OfferSpec, funding_partner_code: str | None
                  ) -> store.OfferRecord:
     return await store.create_offer(
-        await _funding_partner_id(caller, funding_partner_code), spec, caller.name)
+        await _funding_partner_id(caller, funding_partner_code), spec, caller.label)
 
 
-async def _funding_partner_id(caller: OfferCaller, code: str | None) -> int:
+async def _funding_partner_id(caller: Caller, code: str | None) -> int:
     if caller.partner_id is not None:
         if code is not None:
             raise DomainError(OfferErrorCode.INVALID_OFFER,
@@ -41,18 +32,18 @@ async def _funding_partner_id(caller: OfferCaller, code: str | None) -> int:
     return partner.id
 
 
-async def update(caller: OfferCaller, offer_id: int, change: OfferChange) -> store.OfferRecord:
+async def update(caller: Caller, offer_id: int, change: OfferChange) -> store.OfferRecord:
     return await store.update_offer(offer_id, change, funding_partner_id=caller.partner_id)
 
 
-async def funded(caller: OfferCaller, first: int, after_id: int) -> list[store.OfferRecord]:
+async def funded(caller: Caller, first: int, after_id: int) -> list[store.OfferRecord]:
     return await store.list_offers(caller.partner_id, first, after_id)
 
 
-async def activate_for_card(partner_id: int, partner_code: str, card_number: str,
-                            offer_id: int) -> activation.Activation:
-    member = await get_linked_member(partner_id, card_number)
-    return await activation.activate(offer_id, member.id, f"partner:{partner_code}")
+async def activate_for_card(caller: Caller, card_number: str, offer_id: int
+                            ) -> activation.Activation:
+    member = await get_linked_member(caller.partner_id_or_raise(), card_number)
+    return await activation.activate(offer_id, member.id, caller.label)
 
 
 async def rank_for_card(partner_id: int, card_number: str, first: int, *,

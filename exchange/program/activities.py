@@ -1,30 +1,44 @@
-"""Points for non-purchase actions a partner rewards (reviews, quizzes, shares)."""
+"""Rewarded activities: how many times a member was rewarded for one today, from the awards
+themselves. Called under the member's lock, so concurrent awards cannot pass a daily cap."""
 
 from __future__ import annotations
 
+from tortoise import BaseDBAsyncClient
+
+from exchange.clock import days_to_us
+from exchange.db import execute, fetch_one
 from exchange.errors import DomainError
-from exchange.ledger import service as ledger
-from exchange.ledger.awards import Award, AwardResult
-from exchange.members.service import get_linked_member
 from exchange.program.errors import ProgramErrorCode
-from exchange.program.partner_caller import PartnerCaller
-from exchange.program.purchases import POINTS_LIFETIME_DAYS
-from exchange.registry.activities import find_activity
+from exchange.registry.activities import Activity
+
+_DAY_US = days_to_us(1)
 
 
-async def record_activity(
-    caller: PartnerCaller, card_number: str, kind: str, idempotency_key: str
-) -> AwardResult:
-    member = await get_linked_member(caller.partner_id, card_number)
-    activity = await find_activity(caller.partner_id, kind)
-    if activity is None:
-        raise DomainError(ProgramErrorCode.UNKNOWN_ACTIVITY,
-                           f"{caller.code} rewards no activity {kind!r}", "kind")
-    return await ledger.award_points(
-        Award(
-            member_id=member.id, partner_id=caller.partner_id, activity=kind,
-            points=activity.points, daily_count_max=activity.daily_count_max,
-            lifetime_days=POINTS_LIFETIME_DAYS,
-        ),
-        caller=caller.ledger_caller, idempotency_key=idempotency_key,
+async def check_daily_cap(
+    conn: BaseDBAsyncClient, member_id: int, activity: Activity, now: int
+) -> None:
+    day_start = now - now % _DAY_US  # the UTC day
+    done = await fetch_one(
+        conn,
+        "SELECT COUNT(*) AS n FROM activity_awards WHERE member_id = $1 AND partner_id = $2 "
+        "AND activity = $3 AND created_at >= $4",
+        member_id, activity.partner_id, activity.kind, day_start,
+    )
+    assert done is not None
+    if int(done["n"]) >= activity.daily_count_max:
+        raise DomainError(
+            ProgramErrorCode.LIMIT_EXCEEDED,
+            f"{activity.kind} earns points at most {activity.daily_count_max} times a day",
+            "activity",
+        )
+
+
+async def record_award(
+    conn: BaseDBAsyncClient, member_id: int, activity: Activity, now: int
+) -> None:
+    await execute(
+        conn,
+        "INSERT INTO activity_awards (member_id, partner_id, activity, points, created_at) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        member_id, activity.partner_id, activity.kind, activity.points, now,
     )

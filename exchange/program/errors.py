@@ -11,4 +11,5 @@ class ProgramErrorCode(Enum):
     PURCHASE_TOO_OLD = "PURCHASE_TOO_OLD"
     PURCHASE_IN_FUTURE = "PURCHASE_IN_FUTURE"
     UNKNOWN_ACTIVITY = "UNKNOWN_ACTIVITY"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"  # an activity rewarded as often as its daily cap allows
 

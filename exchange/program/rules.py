@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from exchange import limits
 from exchange.clock import from_us
 from exchange.errors import DomainError
 from exchange.money import MoneyError, minor_unit_digits
 from exchange.program.errors import ProgramErrorCode
 from exchange.registry.rates import Rate
-
-LINES_MAX = 200
-QUANTITY_MAX = 10_000
-TEXT_LENGTH_MAX = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +39,9 @@ def purchase_amount(
     if bool(lines) == (total is not None):
         raise DomainError(ProgramErrorCode.INVALID_PURCHASE, "give lines or a total, not both",
                            "lines")
-    if len(lines) > LINES_MAX:
-        raise DomainError(ProgramErrorCode.INVALID_PURCHASE, f"at most {LINES_MAX} lines",
-                           "lines")
+    if len(lines) > limits.purchase_lines_max:
+        raise DomainError(ProgramErrorCode.INVALID_PURCHASE,
+                          f"at most {limits.purchase_lines_max} lines", "lines")
     for index, line in enumerate(lines):
         _check_line(line, index, currency)
     amount = sum((line.amount for line in lines), Decimal(0)) if lines else total
@@ -58,14 +55,18 @@ def purchase_amount(
 
 def _check_line(line: PurchaseLine, index: int, currency: str) -> None:
     field = f"lines.{index}"
-    if not 0 < len(line.sku) <= TEXT_LENGTH_MAX or (
-        line.category is not None and not 0 < len(line.category) <= TEXT_LENGTH_MAX
+    if not 0 < len(line.sku) <= limits.purchase_text_length_max or (
+        line.category is not None and not 0 < len(line.category) <= limits.purchase_text_length_max
     ):
-        raise DomainError(ProgramErrorCode.INVALID_PURCHASE,
-                           f"sku and category: 1 to {TEXT_LENGTH_MAX} characters", field)
-    if not 0 < line.quantity <= QUANTITY_MAX:
-        raise DomainError(ProgramErrorCode.INVALID_PURCHASE,
-                           f"quantity: 1 to {QUANTITY_MAX}", f"{field}.quantity")
+        raise DomainError(
+            ProgramErrorCode.INVALID_PURCHASE,
+            f"sku and category: 1 to {limits.purchase_text_length_max} characters", field,
+        )
+    if not 0 < line.quantity <= limits.purchase_line_quantity_max:
+        raise DomainError(
+            ProgramErrorCode.INVALID_PURCHASE,
+            f"quantity: 1 to {limits.purchase_line_quantity_max}", f"{field}.quantity",
+        )
     if line.unit_price < 0:
         raise DomainError(ProgramErrorCode.INVALID_PURCHASE, "a price cannot be negative",
                            f"{field}.unitPrice")

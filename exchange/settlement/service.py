@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from exchange.clock import now_us, seconds_to_us
 from exchange.db import connection, execute, fetch, fetch_one, is_postgres
 from exchange.errors import DomainError
-from exchange.settlement import aggregates as agg
+from exchange.ledger import reporting
 from exchange.settlement import storage
 from exchange.settlement.errors import SettlementErrorCode
 from exchange.settlement.periods import Period, period
@@ -79,7 +79,7 @@ async def _settle(
     started_at = now_us()
     try:
         through_id = await _through_id(closing)
-        window = agg.Window(target.start_at, target.end_at, through_id, late_after_id)
+        window = reporting.Window(target.start_at, target.end_at, through_id, late_after_id)
         try:
             settlement = await _compute(target.label, window, progress)
         except DomainError as refusal:
@@ -114,7 +114,7 @@ async def _late_after_id(target: Period, timezone: str, closing: bool) -> int:
     if closing:
         raise DomainError(SettlementErrorCode.EARLIER_PERIOD_OPEN,
                               f"close {target.previous(timezone).label} first", "period")
-    return agg.NO_LATE_ITEMS
+    return reporting.NO_LATE_ITEMS
 
 
 async def _take_lease(label: str) -> None:
@@ -141,34 +141,26 @@ async def _release_lease(label: str) -> None:
 
 
 async def _through_id(closing: bool) -> int:
-    """The highest transfer id the run settles.
-
-    When closing on PostgreSQL, new transfers wait for an instant (an EXCLUSIVE table lock lets
-    readers through but not writers) so that every transfer up to that id has committed: a
-    transfer that got a lower id but committed later would otherwise be in neither period.
-    """
+    """The highest transfer id the run settles; closing holds new transfers back for an instant
+    so that none with a lower id commits after it."""
     async with in_transaction("default") as conn:
-        if closing and is_postgres(conn):
-            await conn.execute_script("LOCK TABLE transfers IN EXCLUSIVE MODE")
-        row = await fetch_one(conn, "SELECT COALESCE(MAX(id), 0) AS through_id FROM transfers")
-    assert row is not None
-    return int(row["through_id"])
+        return await reporting.last_transfer_id(conn, hold_writers=closing)
 
 
-async def _compute(label: str, window: agg.Window, progress: Progress | None) -> Settlement:
+async def _compute(label: str, window: reporting.Window, progress: Progress | None) -> Settlement:
     step = progress or (lambda _: None)
     async with in_transaction("default") as conn:
         await _repeatable_read(conn)
         partners = await _partners(conn)
         step("issued points")
-        issued = await agg.issued(conn, window)
+        issued = await reporting.issued(conn, window)
         step("burned points")
-        burned = await agg.burned(conn, window)
+        burned = await reporting.burned(conn, window)
         step("ledger totals")
-        totals = await agg.ledger_totals(conn, window)
-        breakage = await agg.breakage(conn, window)
+        totals = await reporting.ledger_totals(conn, window)
+        breakage = await reporting.breakage(conn, window)
         step("provenance")
-        cells = await agg.matrix(conn, window)
+        cells = await reporting.matrix(conn, window)
         adjustments = await storage.adjustments(conn, label)
     statements = build_statements(partners, issued, burned, adjustments)
     results = operator_results(statements)

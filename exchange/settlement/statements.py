@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from exchange.errors import DomainError
+from exchange.ledger.reporting import PointsAtPrice
 from exchange.money import minor_unit_digits
-from exchange.settlement.aggregates import PointsAtPrice
 from exchange.settlement.errors import SettlementErrorCode
 
 

@@ -12,8 +12,8 @@ from tortoise.transactions import in_transaction
 from exchange.clock import now_us
 from exchange.db import connection, execute, execute_many, fetch, fetch_one
 from exchange.errors import DomainError
+from exchange.ledger.reporting import MatrixCell
 from exchange.money import minor_unit_digits, parse_decimal
-from exchange.settlement.aggregates import MatrixCell
 from exchange.settlement.errors import SettlementErrorCode
 from exchange.settlement.statements import (
     Adjustment,

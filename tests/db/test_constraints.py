@@ -76,8 +76,8 @@ def allocation(**changes: object) -> str:
 def hold(**changes: object) -> str:
     return _insert("holds", **{
         "member_id": 1, "partner_id": 1, "points": 10, "points_captured": 0,
-        "points_refunded": 0, "status": "authorized", "authorize_transfer_id": 1,
-        "created_at": 0, "expires_at": 100, **changes,
+        "points_refunded": 0, "points_discount": 0, "status": "authorized",
+        "authorize_transfer_id": 1, "created_at": 0, "expires_at": 100, **changes,
     })
 
 
@@ -230,6 +230,7 @@ CASES: dict[str, Case] = {
     ),
     "transfers_points_positive": Case((), (transfer(points=0), transfer(points=-5))),
     "transfers_distinct_accounts": Case((), (transfer(credit_account_id=1),)),
+    "transfers_kind_known": Case((transfer(),), (transfer(kind="gift"), transfer(kind="EARN"))),
     "lots_points_positive": Case((), (lot(points=0, points_remaining=0),)),
     "lots_remaining_in_range": Case(
         (lot(),),
@@ -251,6 +252,15 @@ CASES: dict[str, Case] = {
         (hold(points_captured=5, status="captured"),),
         (hold(points_refunded=-1), hold(points_captured=5, points_refunded=6),
          update("holds", "points_refunded = 6")),
+    ),
+    "holds_discount_in_range": Case(
+        (hold(points_captured=5, points_discount=4, status="captured"),),
+        (hold(points_captured=5, points_discount=5, status="captured"),
+         hold(points_discount=-1), update("holds", "points_discount = 6")),
+    ),
+    "activity_awards_points_positive": Case(
+        (), (_insert("activity_awards", member_id=1, partner_id=1, activity="review", points=0,
+                   created_at=0),),
     ),
     "holds_status_known": Case((hold(),), (hold(status="pending"), update("holds", "status = ''"))),
     "earnings_order_uniq": Case((earning(),), (earning(member_id=2, amount_minor=50),)),

@@ -16,11 +16,11 @@ import pytest
 from exchange import limits
 from exchange.db import close_database, connection, fetch_one, open_database
 from exchange.errors import DomainError
-from exchange.ledger import models as m
 from exchange.ledger import service
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.holds import HoldResult
+from exchange.ledger.kinds import AccountKind
 from tests.conftest import is_postgres
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
 from tests.ledger.helpers import (
@@ -100,8 +100,8 @@ async def test_concurrent_redemptions_never_spend_a_balance_twice(wide_db: str) 
     assert len(results) == total // each
     assert {error.code for error in errors} == {Code.INSUFFICIENT_POINTS}
     assert len(errors) == RACERS - total // each
-    assert await balance(m.MEMBER_AVAILABLE, alice.id) == total % each
-    assert await balance(m.PARTNER_REDEEMED, grocer.id) == total // each * each
+    assert await balance(AccountKind.MEMBER_AVAILABLE, alice.id) == total % each
+    assert await balance(AccountKind.PARTNER_REDEEMED, grocer.id) == total // each * each
     assert await count("holds") == total // each
     await assert_ledger_consistent()
     assert await backends() >= RACERS // 2, "the redemptions did not run concurrently"
@@ -134,7 +134,7 @@ async def test_concurrent_retries_of_an_earn_have_one_effect(wide_db: str) -> No
     assert await count("lots") == 1
     assert len(await rows("SELECT id FROM transfers WHERE kind = 'earn'")) == 1
     assert await count("idempotency_keys") == 1
-    assert await balance(m.MEMBER_AVAILABLE, alice.id) == 120
+    assert await balance(AccountKind.MEMBER_AVAILABLE, alice.id) == 120
     await assert_ledger_consistent()
     # and the same key for another request is refused
     before = await snapshot()
@@ -155,7 +155,7 @@ async def test_concurrent_retries_of_a_redemption_have_one_effect(wide_db: str) 
     assert len(results) == 20 and all(result == results[0] for result in results)
     assert await count("holds") == 1
     assert len(await rows("SELECT id FROM transfers WHERE kind = 'redeem'")) == 1
-    assert await balance(m.MEMBER_AVAILABLE, alice.id) == 70
+    assert await balance(AccountKind.MEMBER_AVAILABLE, alice.id) == 70
     await assert_ledger_consistent()
     reused = await failure(redeem(alice.id, shop.id, 31, "same"))
     assert reused.code == Code.IDEMPOTENCY_KEY_REUSED
@@ -209,9 +209,9 @@ async def test_a_hold_resolves_exactly_once_under_a_race(wide_db: str, round_: i
     refused = {o.code for o in authorized if isinstance(o, DomainError)}
     assert refused <= {Code.INSUFFICIENT_POINTS}, authorized
     held = 40 * sum(isinstance(o, HoldResult) for o in authorized)
-    assert await balance(m.MEMBER_HELD, alice.id) == held
-    assert await balance(m.MEMBER_AVAILABLE, alice.id) == 300 - captured - held
-    assert await balance(m.PARTNER_REDEEMED, shop.id) == captured
+    assert await balance(AccountKind.MEMBER_HELD, alice.id) == held
+    assert await balance(AccountKind.MEMBER_AVAILABLE, alice.id) == 300 - captured - held
+    assert await balance(AccountKind.PARTNER_REDEEMED, shop.id) == captured
     resolving = await rows(
         "SELECT kind FROM transfers WHERE hold_id = $1 AND kind <> 'authorize'", hold.hold_id
     )

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from exchange import limits
-from exchange.ledger import models as m
 from exchange.ledger import service
 from exchange.ledger.balances import member_balances
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.holds import HoldResult
+from exchange.ledger.kinds import AccountKind
 from exchange.ledger.refunds import PurchaseRefund, RefundResult, reversal_target
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
 from tests.ledger.helpers import (
@@ -75,7 +75,7 @@ async def test_earn_inside_the_return_window_is_pending(db: str) -> None:
     assert result.available_at == T0 + 14 * DAY
     balances = await member_balances(alice.id)
     assert (balances.pending, balances.available) == (100, 0)
-    assert await balance(m.PARTNER_ISSUED, shop.id) == -100
+    assert await balance(AccountKind.PARTNER_ISSUED, shop.id) == -100
     await assert_ledger_consistent()
 
 
@@ -100,14 +100,14 @@ async def test_earn_creates_a_lot_with_issuer_window_and_expiry(db: str) -> None
     result = await earn(alice.id, shop.id, 100, pending_days=14, lifetime_days=730)
     # then
     [lot] = await lots_of(alice.id)
-    assert lot["issuer_account_id"] == await account_id(m.PARTNER_ISSUED, shop.id)
+    assert lot["issuer_account_id"] == await account_id(AccountKind.PARTNER_ISSUED, shop.id)
     assert lot["earning_id"] == result.earning_id
     assert (lot["points"], lot["points_remaining"], bool(lot["is_pending"])) == (100, 100, True)
     assert (lot["earned_at"], lot["available_at"]) == (T0, T0 + 14 * DAY)
     assert lot["expires_at"] == T0 + 730 * DAY == result.expires_at
     [transfer] = await transfers_of_kind("earn")
     assert transfer["id"] == lot["earn_transfer_id"]
-    assert transfer["credit_account_id"] == await account_id(m.MEMBER_PENDING, alice.id)
+    assert transfer["credit_account_id"] == await account_id(AccountKind.MEMBER_PENDING, alice.id)
 
 
 async def test_earn_records_the_purchase(db: str) -> None:
@@ -292,7 +292,7 @@ async def test_partial_refunds_reverse_points_proportionally_and_add_up(db: str)
     earning = await row("SELECT * FROM earnings WHERE order_id = 'A'")
     assert (earning["amount_refunded_minor"], earning["points_reversed"]) == (3_000, 100)
     assert (await member_balances(alice.id)).available == 0
-    assert await balance(m.PARTNER_ISSUED, shop.id) == 0
+    assert await balance(AccountKind.PARTNER_ISSUED, shop.id) == 0
     await assert_ledger_consistent()
 
 
@@ -347,7 +347,7 @@ async def test_a_refund_inside_the_window_cancels_pending_points(db: str) -> Non
     [lot] = await lots_of(alice.id)
     assert lot["points_remaining"] == 50
     [reversal] = await transfers_of_kind("reversal")
-    assert reversal["debit_account_id"] == await account_id(m.MEMBER_PENDING, alice.id)
+    assert reversal["debit_account_id"] == await account_id(AccountKind.MEMBER_PENDING, alice.id)
     await assert_ledger_consistent()
 
 

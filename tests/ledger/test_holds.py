@@ -9,11 +9,11 @@ import pytest
 from exchange import limits
 from exchange.clock import now_us, seconds_to_us
 from exchange.db import connection, execute
-from exchange.ledger import models as m
 from exchange.ledger import service, sweeps
 from exchange.ledger.balances import member_balances
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
+from exchange.ledger.kinds import AccountKind
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
 from tests.ledger.helpers import (
     account_id,
@@ -173,7 +173,7 @@ async def test_capture_in_full_burns_the_held_points(db: str) -> None:
     assert (result.status, result.points_captured, result.points_released) == ("captured", 30, 0)
     balances = await member_balances(alice.id)
     assert (balances.available, balances.held) == (70, 0)
-    assert await balance(m.PARTNER_REDEEMED, shop.id) == 30
+    assert await balance(AccountKind.PARTNER_REDEEMED, shop.id) == 30
     assert await remaining(alice.id) == [70]
     stored = await hold_row(hold.hold_id)
     assert (stored["status"], stored["points_captured"]) == ("captured", 30)
@@ -196,7 +196,7 @@ async def test_a_partial_capture_releases_the_rest_to_the_same_lots(db: str) -> 
     assert (release["points"], await allocations(release["id"])) == (15, [(late, 15)])
     balances = await member_balances(alice_id)
     assert (balances.available, balances.held) == (45, 0)
-    assert await balance(m.PARTNER_REDEEMED, shop.id) == 25
+    assert await balance(AccountKind.PARTNER_REDEEMED, shop.id) == 25
     await assert_ledger_consistent()
 
 
@@ -213,7 +213,7 @@ async def test_void_releases_everything_to_the_lots(db: str) -> None:
     balances = await member_balances(alice_id)
     assert (balances.available, balances.held) == (70, 0)
     assert (await hold_row(hold.hold_id))["status"] == "voided"
-    assert await balance(m.PARTNER_REDEEMED, shop.id) == 0
+    assert await balance(AccountKind.PARTNER_REDEEMED, shop.id) == 0
     await assert_ledger_consistent()
 
 
@@ -351,7 +351,7 @@ async def test_redeem_burns_points_in_one_step(db: str) -> None:
     assert stored["status"] == "captured"
     assert stored["authorize_transfer_id"] == stored["capture_transfer_id"]
     [burn] = await transfers_of_kind("redeem")
-    assert burn["credit_account_id"] == await account_id(m.PARTNER_REDEEMED, shop.id)
+    assert burn["credit_account_id"] == await account_id(AccountKind.PARTNER_REDEEMED, shop.id)
     balances = await member_balances(alice.id)
     assert (balances.available, balances.held) == (70, 0)
     await assert_ledger_consistent()
@@ -372,7 +372,7 @@ async def test_a_redemption_refund_restores_the_freshest_lots_first(db: str) -> 
     assert await allocations(two["id"]) == [(early, 15)]
     assert await remaining(alice_id) == [50, 20]
     assert (await member_balances(alice_id)).available == 70
-    assert await balance(m.PARTNER_REDEEMED, shop.id) == 0
+    assert await balance(AccountKind.PARTNER_REDEEMED, shop.id) == 0
     await assert_ledger_consistent()
 
 
@@ -420,7 +420,7 @@ async def test_refunding_all_of_a_partial_capture_restores_the_balance(db: str) 
     assert (result.points_refunded, result.points_refunded_total) == (25, 25)
     assert await remaining(alice.id) == [100]
     assert (await member_balances(alice.id)).available == 100
-    assert await balance(m.PARTNER_REDEEMED, shop.id) == 0
+    assert await balance(AccountKind.PARTNER_REDEEMED, shop.id) == 0
     await assert_ledger_consistent()
 
 
@@ -462,10 +462,10 @@ async def test_burns_draw_the_earliest_expiry_first_across_issuers(db: str) -> N
         stored["capture_transfer_id"],
     )
     assert [(d["issuer"], d["points"]) for d in drawn] == [
-        (await account_id(m.PARTNER_ISSUED, fuel.id), 60),
-        (await account_id(m.PARTNER_ISSUED, grocer.id), 10),
+        (await account_id(AccountKind.PARTNER_ISSUED, fuel.id), 60),
+        (await account_id(AccountKind.PARTNER_ISSUED, grocer.id), 10),
     ]
-    assert await balance(m.PARTNER_REDEEMED, airline.id) == 70
+    assert await balance(AccountKind.PARTNER_REDEEMED, airline.id) == 70
 
 
 async def test_lots_expiring_together_are_drawn_oldest_first(db: str) -> None:

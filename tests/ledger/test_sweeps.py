@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from exchange.ledger import models as m
+from exchange.ledger import kinds as k
 from exchange.ledger import service, sweeps
 from exchange.ledger.balances import member_balances
 from exchange.ledger.errors import LedgerErrorCode as Code
+from exchange.ledger.kinds import AccountKind
 from exchange.ledger.refunds import PurchaseRefund
 from exchange.ledger.sweeps import SweepReport
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
@@ -122,7 +123,7 @@ async def test_expiry_moves_the_remainder_to_breakage(db: str) -> None:
     expired = await sweeps.expire_lots(LIFETIME)
     # then
     assert expired == 70
-    assert await balance(m.OPERATOR_BREAKAGE, m.OPERATOR_OWNER_ID) == 70
+    assert await balance(AccountKind.OPERATOR_BREAKAGE, k.OPERATOR_OWNER_ID) == 70
     assert (await member_balances(alice.id)).available == 0
     [lot] = await lots_of(alice.id)
     assert lot["points_remaining"] == 0
@@ -189,7 +190,7 @@ async def test_held_points_do_not_expire_until_released(db: str) -> None:
     second = await sweeps.expire_lots(LIFETIME + 2)
     # then
     assert (first, second) == (60, 40)
-    assert await balance(m.OPERATOR_BREAKAGE, m.OPERATOR_OWNER_ID) == 100
+    assert await balance(AccountKind.OPERATOR_BREAKAGE, k.OPERATOR_OWNER_ID) == 100
     await assert_ledger_consistent()
 
 
@@ -209,7 +210,7 @@ async def test_a_lot_matures_before_it_can_expire(db: str) -> None:
     assert report == SweepReport(points_matured=100, points_expired=100, holds_expired=0)
     balances = await member_balances(alice.id)
     assert (balances.pending, balances.available) == (0, 0)
-    assert await balance(m.OPERATOR_BREAKAGE, m.OPERATOR_OWNER_ID) == 100
+    assert await balance(AccountKind.OPERATOR_BREAKAGE, k.OPERATOR_OWNER_ID) == 100
     await assert_ledger_consistent()
 
 
@@ -238,7 +239,7 @@ async def test_spending_matures_due_points_without_the_sweep(db: str) -> None:
     # then
     balances = await member_balances(alice.id)
     assert (balances.pending, balances.available) == (0, 0)
-    assert await balance(m.PARTNER_REDEEMED, shop.id) == 100
+    assert await balance(AccountKind.PARTNER_REDEEMED, shop.id) == 100
     await assert_ledger_consistent()
 
 

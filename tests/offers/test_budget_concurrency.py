@@ -11,14 +11,15 @@ from decimal import Decimal
 
 import pytest
 
+from exchange.callers import Caller
 from exchange.clock import now_us, to_us
 from exchange.db import close_database, open_database
 from exchange.errors import DomainError
 from exchange.members.service import Enrolment, enrol
-from exchange.offers.service import OfferCaller, create, update
+from exchange.offers.service import create, update
 from exchange.offers.spec import OfferChange, OfferSpec
-from exchange.program.partner_caller import PartnerCaller
-from exchange.program.purchases import Purchase, PurchaseOutcome, record_purchase
+from exchange.operations.purchases import PurchaseOutcome, record_purchase
+from exchange.program.purchases import Purchase
 from tests.api.operations import partner_with_rate
 from tests.conftest import is_postgres
 from tests.ledger.helpers import assert_ledger_consistent, row
@@ -38,17 +39,17 @@ async def wide_db(database_url: str) -> AsyncIterator[str]:
     await close_database()
 
 
-async def _setup(budget_points: int, uses_max: int = 1) -> tuple[PartnerCaller, int]:
+async def _setup(budget_points: int, uses_max: int = 1) -> tuple[Caller, int]:
     grocer = (await partner_with_rate()).partner
     now = now_us()
-    offer = await create(OfferCaller("admin:test"), OfferSpec(
+    offer = await create(Caller.admin("test"), OfferSpec(
         title="Race", kind="bonus_points", bonus_points=50, starts_at=now - 3600 * 10**6,
         ends_at=now + 10**12, budget_points=budget_points, per_member_uses_max=uses_max,
     ), grocer.code)
-    return PartnerCaller(grocer.id, grocer.code), offer.id
+    return Caller.partner(grocer.id, grocer.code), offer.id
 
 
-async def _card(caller: PartnerCaller) -> str:
+async def _card(caller: Caller) -> str:
     return (await enrol(Enrolment(partner_id=caller.partner_id))).member.card_number
 
 
@@ -96,7 +97,7 @@ async def test_lowering_the_budget_during_purchases_keeps_it_exact(wide_db: str)
     async def lower() -> None:
         # More than 300 awarded first: BUDGET_BELOW_AWARDED, and nothing changed.
         with contextlib.suppress(DomainError):
-            await update(OfferCaller("admin:test"), offer_id, OfferChange(budget_points=300))
+            await update(Caller.admin("test"), offer_id, OfferChange(budget_points=300))
 
     await asyncio.gather(lower(), *(
         record_purchase(caller, _purchase(card, n), f"k-{n}") for n, card in enumerate(cards)))

@@ -366,7 +366,7 @@ async def _settle(url: str) -> dict:
 
 async def _explain(url: str) -> None:
     from exchange.db import close_database, connection, fetch, open_database
-    from exchange.settlement import aggregates as agg
+    from exchange.ledger import reporting as agg
 
     await open_database(url)
     try:

@@ -6,11 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from exchange import limits
 from exchange.errors import DomainError
 from exchange.program.errors import ProgramErrorCode
 from exchange.program.rules import (
-    LINES_MAX,
-    QUANTITY_MAX,
     PurchaseLine,
     compute_earn,
     purchase_amount,
@@ -92,7 +91,7 @@ def test_lines_and_a_total_together_or_neither_are_refused() -> None:
 
 @pytest.mark.parametrize(("line", "field"), [
     (_line("1.00", 0), "lines.0.quantity"),
-    (_line("1.00", QUANTITY_MAX + 1), "lines.0.quantity"),
+    (_line("1.00", limits.purchase_line_quantity_max + 1), "lines.0.quantity"),
     (_line("-1.00"), "lines.0.unitPrice"),
     (_line("1.001"), "lines.0.unitPrice"),
     (PurchaseLine("", None, 1, Decimal(1)), "lines.0"),
@@ -104,9 +103,10 @@ def test_a_bad_line_is_refused_by_its_index(line: PurchaseLine, field: str) -> N
 
 
 def test_more_lines_than_the_limit_are_refused() -> None:
-    lines = tuple(_line("1.00") for _ in range(LINES_MAX + 1))
+    lines = tuple(_line("1.00") for _ in range(limits.purchase_lines_max + 1))
     assert _refusal(lines) == (ProgramErrorCode.INVALID_PURCHASE, "lines")
-    assert purchase_amount(lines[:LINES_MAX], None, "EUR") == Decimal(LINES_MAX)
+    lines_max = limits.purchase_lines_max
+    assert purchase_amount(lines[:lines_max], None, "EUR") == Decimal(lines_max)
 
 
 @pytest.mark.parametrize(("total", "currency", "field"), [

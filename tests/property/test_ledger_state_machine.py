@@ -38,10 +38,11 @@ from hypothesis.stateful import (
 
 from exchange import limits
 from exchange.db import close_database, connection, fetch, open_database
-from exchange.ledger import models as m
+from exchange.ledger import kinds as k
 from exchange.ledger import service, sweeps
 from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.errors import LedgerErrorCode
+from exchange.ledger.kinds import AccountKind
 from exchange.ledger.refunds import PurchaseRefund
 from tests.conftest import create_database, drop_database
 from tests.ledger.factories import DAY, T0, member, partner
@@ -156,7 +157,7 @@ class Model:
         expired = 0
         for _, lot in self.member_lots(member_id):
             if not lot.pending and lot.remaining and lot.expires_at <= now:
-                self.move(available(member_id), (m.OPERATOR_BREAKAGE, 0), lot.remaining)
+                self.move(available(member_id), (AccountKind.OPERATOR_BREAKAGE, 0), lot.remaining)
                 expired += lot.remaining
                 lot.remaining = 0
         return expired
@@ -287,27 +288,27 @@ class Model:
 
 
 def available(member_id: int) -> tuple[str, int]:
-    return (m.MEMBER_AVAILABLE, member_id)
+    return (AccountKind.MEMBER_AVAILABLE, member_id)
 
 
 def pending(member_id: int) -> tuple[str, int]:
-    return (m.MEMBER_PENDING, member_id)
+    return (AccountKind.MEMBER_PENDING, member_id)
 
 
 def held(member_id: int) -> tuple[str, int]:
-    return (m.MEMBER_HELD, member_id)
+    return (AccountKind.MEMBER_HELD, member_id)
 
 
 def clawback(member_id: int) -> tuple[str, int]:
-    return (m.MEMBER_CLAWBACK, member_id)
+    return (AccountKind.MEMBER_CLAWBACK, member_id)
 
 
 def issued(partner_id: int) -> tuple[str, int]:
-    return (m.PARTNER_ISSUED, partner_id)
+    return (AccountKind.PARTNER_ISSUED, partner_id)
 
 
 def redeemed(partner_id: int) -> tuple[str, int]:
-    return (m.PARTNER_REDEEMED, partner_id)
+    return (AccountKind.PARTNER_REDEEMED, partner_id)
 
 
 # --- The database, read back -----------------------------------------------------------------
@@ -383,9 +384,9 @@ def check_invariants(db: DbState, members: list[int]) -> None:
             assert db.accounts[account] >= 0, account
         assert db.accounts[clawback(who)] <= 0
     for kind, owner in db.accounts:
-        if kind in (m.PARTNER_REDEEMED, m.OPERATOR_BREAKAGE):
+        if kind in (AccountKind.PARTNER_REDEEMED, AccountKind.OPERATOR_BREAKAGE):
             assert db.accounts[(kind, owner)] >= 0
-        if kind in m.NEGATIVE_KINDS:
+        if kind in k.NEGATIVE_KINDS:
             assert db.accounts[(kind, owner)] <= 0
     assert all(0 <= remaining <= points for _, points, remaining, _ in db.lots)
 

@@ -8,8 +8,9 @@ offer rules in the same order and says what every call must give. After each his
 
 - every bonus and discount is what the model says, no budget is passed and no member passes a
   use limit, the budgets' counters equal their awards;
-- every offer point given is an `offer` transfer from its funder, and refunds took back
-  exactly the model's proportion of them (half-even), each to its funder;
+- every offer point given is an `offer` (bonus) or `discount` transfer from its funder, and
+  refunds took back exactly the model's proportion of the bonuses (half-even), each to its
+  funder;
 - the ledger is consistent, and the month settles (zero sum, ledger agreement), billing each
   funder on `offer` lines for exactly its offer points given less those taken back.
 
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from exchange.callers import Caller
 from exchange.clock import now_us, to_us
 from exchange.config import load_settings
 from exchange.db import close_database, open_database
@@ -36,8 +38,8 @@ from exchange.errors import DomainError
 from exchange.members.service import Enrolment, enrol
 from exchange.offers.spec import OfferSpec, Targeting
 from exchange.offers.store import create_offer
-from exchange.program import purchases, redemptions
-from exchange.program.partner_caller import PartnerCaller
+from exchange.operations import purchases, redemptions
+from exchange.program.purchases import Purchase
 from exchange.program.rules import PurchaseLine
 from exchange.registry.partners import create_partner
 from exchange.registry.rates import Rate, set_rate
@@ -112,12 +114,12 @@ class Model:
         return found
 
 
-async def _setup() -> tuple[list[PartnerCaller], list[str]]:
+async def _setup() -> tuple[list[Caller], list[str]]:
     callers = []
     for code in ("grocer", "fuel"):
         partner = await create_partner(code, code.title(), return_window_days=0)
         await set_rate(Rate(partner.id, "EUR", 0, Decimal(1), Decimal("0.01"), Decimal("0.008")))
-        callers.append(PartnerCaller(partner.id, code))
+        callers.append(Caller.partner(partner.id, code))
     cards = []
     for _ in range(MEMBERS):
         card = (await enrol(Enrolment(callers[0].partner_id))).member.card_number
@@ -140,7 +142,7 @@ async def _setup() -> tuple[list[PartnerCaller], list[str]]:
     return callers, cards
 
 
-async def _play(history: list[tuple], callers: list[PartnerCaller], cards: list[str],
+async def _play(history: list[tuple], callers: list[Caller], cards: list[str],
                 model: Model) -> None:
     at = to_us(datetime.now(UTC) - timedelta(minutes=1))
     for step, action in enumerate(history):
@@ -154,14 +156,14 @@ async def _play(history: list[tuple], callers: list[PartnerCaller], cards: list[
             await _hold_and_capture(action, step, callers, cards, model)
 
 
-async def _buy(action: tuple, step: int, at: int, callers: list[PartnerCaller],
+async def _buy(action: tuple, step: int, at: int, callers: list[Caller],
                cards: list[str], model: Model) -> None:
     _, member, partner, amount, coffee = action
     line = PurchaseLine("cup" if coffee else "bag", "coffee" if coffee else "other", 1,
                         Decimal(amount))
     order_id = f"o-{step}"
     outcome = await purchases.record_purchase(
-        callers[partner], purchases.Purchase(cards[member], order_id, at, "EUR", (line,)),
+        callers[partner], Purchase(cards[member], order_id, at, "EUR", (line,)),
         f"k-{step}")
     expected = model.bonuses(member, partner, amount, coffee)
     assert outcome.quote.points == amount
@@ -172,7 +174,7 @@ async def _buy(action: tuple, step: int, at: int, callers: list[PartnerCaller],
     COVERED.update(expected)
 
 
-async def _refund(action: tuple, step: int, callers: list[PartnerCaller], model: Model) -> None:
+async def _refund(action: tuple, step: int, callers: list[Caller], model: Model) -> None:
     _, index, percent = action
     bought = model.purchases[index % len(model.purchases)]
     amount = min(bought.amount - bought.refunded, max(1, bought.amount * percent // 100))
@@ -192,7 +194,7 @@ def _share(points: int, refunded: int, amount: int) -> int:
     return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
-async def _redeem(action: tuple, step: int, callers: list[PartnerCaller], cards: list[str],
+async def _redeem(action: tuple, step: int, callers: list[Caller], cards: list[str],
                   model: Model) -> None:
     _, member, points = action
     try:
@@ -203,7 +205,7 @@ async def _redeem(action: tuple, step: int, callers: list[PartnerCaller], cards:
     assert result.offer_points == _discounted(model, member, points)
 
 
-async def _hold_and_capture(action: tuple, step: int, callers: list[PartnerCaller],
+async def _hold_and_capture(action: tuple, step: int, callers: list[Caller],
                             cards: list[str], model: Model) -> None:
     _, member, points, percent = action
     try:
@@ -231,7 +233,7 @@ def _discounted(model: Model, member: int, points: int) -> int:
     return expected
 
 
-async def _check(model: Model, callers: list[PartnerCaller]) -> None:
+async def _check(model: Model, callers: list[Caller]) -> None:
     offers = {r["title"]: r for r in await rows("SELECT * FROM offers")}
     names = {"bonus": BONUS, "coffee": MULTIPLIER, "rewards": DISCOUNT}
     for title, name in names.items():
@@ -247,13 +249,14 @@ async def _check(model: Model, callers: list[PartnerCaller]) -> None:
     await assert_ledger_consistent()
 
 
-async def _check_transfers(model: Model, callers: list[PartnerCaller]) -> None:
+async def _check_transfers(model: Model, callers: list[Caller]) -> None:
     issued = {r["owner_id"]: r["id"] for r in await rows(
         "SELECT id, owner_id FROM accounts WHERE kind = 'partner_issued'")}
     for index, caller in enumerate(callers):
         account = issued[caller.partner_id]
         given = await rows("SELECT COALESCE(SUM(points), 0) AS p FROM transfers WHERE kind IN "
-                           "('offer', 'offer_debt_payment') AND debit_account_id = $1", account)
+                           "('offer', 'offer_debt_payment', 'discount') "
+                           "AND debit_account_id = $1", account)
         taken = await rows("SELECT COALESCE(SUM(points), 0) AS p FROM transfers WHERE kind IN "
                            "('offer_reversal', 'offer_clawback') AND credit_account_id = $1",
                            account)
@@ -267,7 +270,7 @@ async def _check_transfers(model: Model, callers: list[PartnerCaller]) -> None:
             if line.kind == "offer":
                 billed[statement.code] += line.points
     for index, caller in enumerate(callers):
-        assert billed[caller.code] == model.given[index] - model.taken[index]
+        assert billed[caller.name] == model.given[index] - model.taken[index]
 
 
 async def _example(history: list[tuple], template: str, directory: Path) -> None:

@@ -22,7 +22,7 @@ from exchange.api.members.types import (
 from exchange.errors import DomainError
 from exchange.members.service import Enrolment
 from exchange.members.views import MemberView, enrol_and_view, member_view
-from exchange.program.activities import record_activity
+from exchange.operations.activities import record_activity
 
 
 def _member(view: MemberView) -> Member:

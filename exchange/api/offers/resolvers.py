@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import strawberry
 
+from exchange.api.callers import caller_of, partner_or_admin
 from exchange.api.common import moment, moment_us, money, to_user_errors
-from exchange.api.context import ExchangeContext, require_partner
 from exchange.api.errors import CodedError
 from exchange.api.offers import types as t
+from exchange.callers import Caller
 from exchange.errors import DomainError
 from exchange.money import MoneyError, from_minor, to_minor
 from exchange.offers import service
@@ -18,15 +19,6 @@ from exchange.offers.spec import OfferChange, OfferSpec, Segment, Targeting
 from exchange.offers.store import OfferRecord
 
 _ERRORS = DomainError
-
-
-def _caller(info: strawberry.Info) -> service.OfferCaller:
-    context: ExchangeContext = info.context
-    if context.admin is not None:
-        return service.OfferCaller(name=f"admin:{context.admin.name}")
-    partner = require_partner(info)
-    return service.OfferCaller(name=f"partner:{partner.partner_code}",
-                               partner_id=partner.partner_id)
 
 
 def _errors(error: Exception) -> list:
@@ -107,12 +99,12 @@ def offer_view(offer: OfferRecord, viewer_partner_id: int | None, is_admin: bool
     )
 
 
-def _own_view(caller: service.OfferCaller, offer: OfferRecord) -> t.Offer:
+def _own_view(caller: Caller, offer: OfferRecord) -> t.Offer:
     return offer_view(offer, caller.partner_id, caller.partner_id is None)
 
 
 async def offer_create(info: strawberry.Info, input: t.OfferCreateInput) -> t.OfferPayload:
-    caller = _caller(info)
+    caller = partner_or_admin(info)
     try:
         offer = await service.create(caller, _spec(input), input.funding_partner_code)
     except _ERRORS as error:
@@ -121,7 +113,7 @@ async def offer_create(info: strawberry.Info, input: t.OfferCreateInput) -> t.Of
 
 
 async def offer_update(info: strawberry.Info, input: t.OfferUpdateInput) -> t.OfferPayload:
-    caller = _caller(info)
+    caller = partner_or_admin(info)
     change = OfferChange(
         title=input.title, ends_at=None if input.ends_at is None else moment_us(input.ends_at),
         budget_points=input.budget_points, per_member_uses_max=input.per_member_uses_max,
@@ -138,15 +130,14 @@ async def offer_update(info: strawberry.Info, input: t.OfferUpdateInput) -> t.Of
 async def offer_activate(
     info: strawberry.Info, input: t.OfferActivateInput
 ) -> t.OfferActivatePayload:
-    partner = require_partner(info)
+    caller = caller_of(info)
     try:
-        done = await service.activate_for_card(
-            partner.partner_id, partner.partner_code, input.card_number,
-            _offer_id(input.offer_id))
+        done = await service.activate_for_card(caller, input.card_number,
+                                               _offer_id(input.offer_id))
     except _ERRORS as error:
         return t.OfferActivatePayload(errors=_errors(error))
     return t.OfferActivatePayload(activation=t.OfferActivation(
-        offer=offer_view(done.offer, partner.partner_id, False), card_number=input.card_number,
+        offer=offer_view(done.offer, caller.partner_id, False), card_number=input.card_number,
         activated_at=moment(done.activated_at), activated_by=done.activated_by,
     ))
 
@@ -156,16 +147,16 @@ async def offers(
 ) -> t.OfferRanking:
     """Eligible offers ranked for a member linked to the caller. A query has no payload, so an
     unknown card or a bad `first` is a top-level coded error."""
-    partner = require_partner(info)
+    caller = caller_of(info)
     try:
-        ranking = await service.rank_for_card(partner.partner_id, card_number, first,
+        ranking = await service.rank_for_card(caller.partner_id_or_raise(), card_number, first,
                                               exploration=exploration)
     except _ERRORS as error:
         raise CodedError(error.code.value, error.message) from None
     return t.OfferRanking(
         offers=[t.RankedOffer(
             rank=r.rank, score=round(r.score, 6), reason=r.reason, is_activated=r.is_activated,
-            offer=offer_view(r.offer, partner.partner_id, False),
+            offer=offer_view(r.offer, caller.partner_id, False),
         ) for r in ranking.offers],
         model_version=ranking.model_version,
         model_trained_at=None if ranking.model_trained_at is None
@@ -177,7 +168,7 @@ async def offers_funded(
     info: strawberry.Info, first: int = 50, after: strawberry.ID | None = None
 ) -> list[t.Offer]:
     """The caller's own offers by id (an admin's: all), with budgets."""
-    caller = _caller(info)
+    caller = partner_or_admin(info)
     if not 0 < first <= 100:
         raise CodedError(OfferErrorCode.INVALID_OFFER.value, "first: 1 to 100")
     after_id = 0 if after is None else _offer_id_or_error(after)

@@ -21,16 +21,17 @@ from exchange.api.purchases.types import (
     PurchaseRefundPayload,
 )
 from exchange.errors import DomainError
-from exchange.program import purchases
+from exchange.operations import purchases
+from exchange.program.purchases import Purchase, PurchaseQuote
 from exchange.program.rules import PurchaseLine
 
 
-def _purchase(data: EarnQuoteInput) -> purchases.Purchase:
+def _purchase(data: EarnQuoteInput) -> Purchase:
     lines = tuple(
         PurchaseLine(line.sku, line.category, line.quantity, Decimal(line.unit_price))
         for line in data.lines or ()
     )
-    return purchases.Purchase(
+    return Purchase(
         card_number=data.card_number, order_id=data.order_id,
         occurred_at=moment_us(data.occurred_at), currency=data.currency, lines=lines,
         total=data.total,
@@ -41,7 +42,7 @@ def _errors(error: Exception) -> list:
     return to_user_errors(error, PurchaseError, PurchaseErrorCode)
 
 
-def _quote(quote: purchases.PurchaseQuote) -> EarnQuote:
+def _quote(quote: PurchaseQuote) -> EarnQuote:
     return EarnQuote(
         points=quote.points, offer_points=quote.offer_points,
         amount=money(quote.amount, quote.currency), pending_until=moment(quote.available_at),

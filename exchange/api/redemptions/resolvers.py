@@ -23,7 +23,7 @@ from exchange.api.redemptions.types import (
 from exchange.errors import DomainError
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.holds import HoldResult
-from exchange.program import redemptions
+from exchange.operations import redemptions
 
 
 def _hold_id(redemption_id: strawberry.ID) -> int:

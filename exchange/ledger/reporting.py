@@ -1,5 +1,9 @@
-"""The SQL that settlement reads the ledger with: sums grouped in the database, never a Python
-loop over transfers.
+"""Every read of ledger facts by other packages: settlement's sums and provenance, the
+purchase facts offers need, the snapshot bound a settlement close takes. No other package
+names a ledger table in SQL, so a renamed kind or column breaks here, where the tests see it.
+
+Settlement's sums are grouped in the database, never a Python loop over transfers; each is
+priced by the partner's dated rates (partner_rates), joined here.
 
 Which transfers a run settles ("included"): those dated in the period, plus, when the period is
 the next to close, the late ones (dated before it, recorded after the last close; for the very
@@ -15,18 +19,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise import BaseDBAsyncClient
 
-from exchange.db import fetch, fetch_one
+from exchange.db import fetch, fetch_one, is_postgres
+from exchange.ledger.kinds import (
+    FUNDED_KINDS,
+    PURCHASE_DATED_KINDS,
+    AccountKind,
+    TransferKind,
+    sql_list,
+)
 from exchange.money import parse_decimal
 
 NO_LATE_ITEMS = -1
 
 # $1 period start, $2 period end, $3 through_id, $4 last closed through id (or -1: no late items)
 _DATED = (
-    "CASE WHEN t.earning_id IS NOT NULL AND t.kind IN ('earn', 'debt_payment', 'offer', "
-    "'offer_debt_payment') "
+    f"CASE WHEN t.earning_id IS NOT NULL AND t.kind IN ({sql_list(PURCHASE_DATED_KINDS)}) "
     "THEN e.occurred_at ELSE t.created_at END"
 )
 _INCLUDED = (
@@ -35,11 +46,9 @@ _INCLUDED = (
     f"OR ($4 >= 0 AND {_DATED} < $1 AND t.id > $4))"
 )
 _IS_LATE = f"CASE WHEN {_DATED} < $1 THEN 1 ELSE 0 END"
-# Offer points (and their reversals) are the funding partner's issue too, on a line of their own.
-_IS_OFFER = (
-    "CASE WHEN t.kind IN ('offer', 'offer_debt_payment', 'offer_reversal', 'offer_clawback') "
-    "THEN 1 ELSE 0 END"
-)
+# Funded points (offer bonuses, discounts, and what takes them back) are the funding partner's
+# issue too, on a line of their own.
+_IS_OFFER = f"CASE WHEN t.kind IN ({sql_list(FUNDED_KINDS)}) THEN 1 ELSE 0 END"
 
 
 def _prices(account_kind: str) -> str:
@@ -78,7 +87,7 @@ _EARNING = "LEFT JOIN earnings e ON e.id = t.earning_id"
 # Points coming back are priced as they were issued (the purchase time).
 def _issued_sql(ids: str) -> str:
     return (
-        _prices("partner_issued") + "SELECT account_id, is_late, is_offer, price, "
+        _prices(AccountKind.PARTNER_ISSUED) + "SELECT account_id, is_late, is_offer, price, "
         f"SUM(points) AS points FROM (SELECT t.debit_account_id AS account_id, "
         f"{_IS_LATE} AS is_late, {_IS_OFFER} AS is_offer, "
         f"pr.issue_price AS price, t.points AS points FROM transfers t {_EARNING} "
@@ -96,7 +105,8 @@ def _issued_sql(ids: str) -> str:
 # back; those are priced as they were burned (the linked capture's time).
 def _burned_sql(ids: str) -> str:
     return (
-        _prices("partner_redeemed") + "SELECT account_id, is_late, price, SUM(points) AS points "
+        _prices(AccountKind.PARTNER_REDEEMED)
+        + "SELECT account_id, is_late, price, SUM(points) AS points "
         f"FROM (SELECT t.credit_account_id AS account_id, {_IS_LATE} AS is_late, "
         f"pr.redemption_price AS price, t.points AS points FROM transfers t {_EARNING} "
         f"{_price_join('t.credit_account_id', 't.created_at')} "
@@ -111,7 +121,10 @@ def _burned_sql(ids: str) -> str:
 
 # The same points again, without prices: what the ledger itself says moved.
 def _ledger_totals_sql(issued_ids: str, partner_ids: str) -> str:
-    kind = "CASE WHEN {side} IN {issued} THEN 'partner_issued' ELSE 'partner_redeemed' END"
+    kind = (
+        f"CASE WHEN {{side}} IN {{issued}} THEN '{AccountKind.PARTNER_ISSUED}' "
+        f"ELSE '{AccountKind.PARTNER_REDEEMED}' END"
+    )
     return (
         "SELECT kind, SUM(points) AS points FROM ("
         f"SELECT {kind.format(side='t.debit_account_id', issued=issued_ids)} AS kind, "
@@ -131,11 +144,14 @@ def _breakage_sql(breakage_id: int) -> str:
     )
 
 
-# Lots drawn by burns (less what refunds gave back), by who issued them and where they burned.
+# Lots drawn by burns (less what refunds gave back), by who issued them and where they burned;
+# and discounts, which a funding partner pays straight to where the points burn (less the part
+# of them refunded, found through the discount of the same hold).
 def _matrix_sql(ids: str) -> str:
     allocations = "JOIN lot_allocations la ON la.transfer_id = t.id JOIN lots l ON l.id = la.lot_id"
+    discount, discount_refund = TransferKind.DISCOUNT, TransferKind.DISCOUNT_REFUND
     return (
-        _prices("partner_redeemed") + "SELECT issuer_account_id, account_id, price, "
+        _prices(AccountKind.PARTNER_REDEEMED) + "SELECT issuer_account_id, account_id, price, "
         "SUM(points) AS points FROM (SELECT l.issuer_account_id AS issuer_account_id, "
         "t.credit_account_id AS account_id, pr.redemption_price AS price, la.points AS points "
         f"FROM transfers t {allocations} {_EARNING} "
@@ -145,7 +161,16 @@ def _matrix_sql(ids: str) -> str:
         f"-la.points FROM transfers t {allocations} "
         f"LEFT JOIN transfers c ON c.id = t.linked_transfer_id {_EARNING} "
         f"{_price_join('t.debit_account_id', 'COALESCE(c.created_at, t.created_at)')} "
-        f"WHERE t.debit_account_id IN {ids} AND {_INCLUDED}"
+        f"WHERE t.debit_account_id IN {ids} AND {_INCLUDED} "
+        "UNION ALL SELECT t.debit_account_id, t.credit_account_id, pr.redemption_price, "
+        f"t.points FROM transfers t {_EARNING} "
+        f"{_price_join('t.credit_account_id', 't.created_at')} "
+        f"WHERE t.kind = '{discount}' AND t.credit_account_id IN {ids} AND {_INCLUDED} "
+        "UNION ALL SELECT d.debit_account_id, t.debit_account_id, pr.redemption_price, "
+        f"-t.points FROM transfers t JOIN transfers d ON d.hold_id = t.hold_id "
+        f"AND d.kind = '{discount}' {_EARNING} "
+        f"{_price_join('t.debit_account_id', 'd.created_at')} "
+        f"WHERE t.kind = '{discount_refund}' AND t.debit_account_id IN {ids} AND {_INCLUDED}"
         ") matrix GROUP BY issuer_account_id, account_id, price"
     )
 
@@ -198,16 +223,17 @@ class Accounts:
 async def read_accounts(conn: BaseDBAsyncClient) -> Accounts:
     rows = await fetch(
         conn,
-        "SELECT id, kind, owner_id FROM accounts WHERE kind IN ('partner_issued', "
-        "'partner_redeemed', 'operator_bonus', 'operator_breakage') ORDER BY id",
+        "SELECT id, kind, owner_id FROM accounts WHERE kind IN ($1, $2, $3, $4) ORDER BY id",
+        AccountKind.PARTNER_ISSUED, AccountKind.PARTNER_REDEEMED, AccountKind.OPERATOR_BONUS,
+        AccountKind.OPERATOR_BREAKAGE,
     )
     by_kind: dict[str, dict[int, int]] = {}
     for r in rows:
         by_kind.setdefault(r["kind"], {})[int(r["id"])] = int(r["owner_id"])
-    (bonus_id,) = by_kind["operator_bonus"]
-    (breakage_id,) = by_kind["operator_breakage"]
-    return Accounts(by_kind.get("partner_issued", {}), by_kind.get("partner_redeemed", {}),
-                    bonus_id, breakage_id)
+    (bonus_id,) = by_kind[AccountKind.OPERATOR_BONUS]
+    (breakage_id,) = by_kind[AccountKind.OPERATOR_BREAKAGE]
+    return Accounts(by_kind.get(AccountKind.PARTNER_ISSUED, {}),
+                    by_kind.get(AccountKind.PARTNER_REDEEMED, {}), bonus_id, breakage_id)
 
 
 def sql_by_name(accounts: Accounts) -> dict[str, str]:
@@ -223,7 +249,7 @@ def sql_by_name(accounts: Accounts) -> dict[str, str]:
     }
 
 
-def _points_at_price(rows: list[dict], partner_of: dict[int, int]) -> list[PointsAtPrice]:
+def _points_at_price(rows: list[dict[str, Any]], partner_of: dict[int, int]) -> list[PointsAtPrice]:
     return [
         PointsAtPrice(partner_of[int(r["account_id"])], bool(r["is_late"]),
                       None if r["price"] is None else parse_decimal(r["price"]), int(r["points"]),
@@ -268,3 +294,42 @@ async def matrix(conn: BaseDBAsyncClient, window: Window) -> list[MatrixCell]:
         )
         for r in rows if int(r["points"]) != 0
     ]
+
+
+async def last_transfer_id(conn: BaseDBAsyncClient, *, hold_writers: bool) -> int:
+    """The highest transfer id so far: the bound of a settlement run's snapshot.
+
+    With `hold_writers` on PostgreSQL, new transfers wait until the caller's transaction ends
+    (an EXCLUSIVE table lock lets readers through but not writers), so that every transfer up
+    to that id has committed: a transfer that got a lower id but committed later would
+    otherwise fall between two closed periods.
+    """
+    if hold_writers and is_postgres(conn):
+        await conn.execute_script("LOCK TABLE transfers IN EXCLUSIVE MODE")
+    row = await fetch_one(conn, "SELECT COALESCE(MAX(id), 0) AS through_id FROM transfers")
+    assert row is not None
+    return int(row["through_id"])
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseSpend:
+    """A member's purchases in one currency: the last one's time, and the spend (net of
+    refunds) since a given time."""
+
+    currency: str
+    last_purchase_at: int
+    spend_minor: int
+
+
+async def purchase_spend(
+    conn: BaseDBAsyncClient, member_id: int, since: int, *, except_earning_id: int = 0
+) -> list[PurchaseSpend]:
+    """Per currency, the member's purchases (leaving out one being recorded, if any)."""
+    rows = await fetch(
+        conn,
+        "SELECT currency, MAX(occurred_at) AS last_at, SUM(CASE WHEN occurred_at >= $3 "
+        "THEN amount_minor - amount_refunded_minor ELSE 0 END) AS spend FROM earnings "
+        "WHERE member_id = $1 AND id <> $2 GROUP BY currency",
+        member_id, except_earning_id, since,
+    )
+    return [PurchaseSpend(str(r["currency"]), int(r["last_at"]), int(r["spend"])) for r in rows]

@@ -1,0 +1,100 @@
+"""Spending points at a partner's till: holds, one-step redemptions, and their refunds.
+
+The partner acts only on members linked to it and on its own holds (the ledger checks that
+the hold belongs to the calling partner). A reward discount an offer gives is asked for inside
+the burn's transaction, after the member's lock, and posted with the burn.
+"""
+
+from __future__ import annotations
+
+from exchange import limits
+from exchange.callers import Caller
+from exchange.ledger import holds, service
+from exchange.ledger.expiry import lock_settled_member
+from exchange.ledger.holds import Discount, HoldResult, RedemptionRefundResult
+from exchange.ledger.journal import Journal
+from exchange.ledger.unit_of_work import unit_of_work
+from exchange.ledger.validation import check_points
+from exchange.members.service import get_linked_member
+from exchange.offers.at_redemption import award_discount
+
+
+async def authorize(
+    caller: Caller,
+    card_number: str,
+    points: int,
+    idempotency_key: str,
+    ttl_seconds: int = limits.hold_ttl_seconds_default,
+) -> HoldResult:
+    member = await get_linked_member(caller.partner_id_or_raise(), card_number)
+    return await service.authorize_hold(
+        member.id, caller.partner_id_or_raise(), points, ttl_seconds=ttl_seconds,
+        caller=caller.label, idempotency_key=idempotency_key,
+    )
+
+
+async def capture(
+    caller: Caller, hold_id: int, points: int | None, idempotency_key: str
+) -> HoldResult:
+    partner_id = caller.partner_id_or_raise()
+    payload = {"hold": hold_id, "partner": partner_id, "points": points}
+    async for attempt in unit_of_work("capture_hold", payload, HoldResult, caller=caller.label,
+                                      idempotency_key=idempotency_key):
+        async with attempt as work:
+            if work.replayed is None:
+                work.keep(await _capture(work.journal, caller, hold_id, points))
+    return attempt.result
+
+
+async def _capture(journal: Journal, caller: Caller, hold_id: int, points: int | None
+                   ) -> HoldResult:
+    hold, accounts = await holds.lock_hold(journal, hold_id, caller.partner_id_or_raise())
+    capture_points = holds.points_to_capture(hold, points)
+    discount = await _discount(journal, caller, hold.member_id, capture_points)
+    return await holds.capture(journal, hold, accounts, capture_points, discount)
+
+
+async def void(caller: Caller, hold_id: int, idempotency_key: str) -> HoldResult:
+    return await service.void_hold(
+        hold_id, caller.partner_id_or_raise(), caller=caller.label,
+        idempotency_key=idempotency_key,
+    )
+
+
+async def redeem(
+    caller: Caller, card_number: str, points: int, idempotency_key: str
+) -> HoldResult:
+    partner_id = caller.partner_id_or_raise()
+    member = await get_linked_member(partner_id, card_number)
+    payload = {"member": member.id, "partner": partner_id, "points": points}
+    async for attempt in unit_of_work("redeem_points", payload, HoldResult, caller=caller.label,
+                                      idempotency_key=idempotency_key):
+        async with attempt as work:
+            if work.replayed is None:
+                work.keep(await _redeem(work.journal, caller, member.id, points))
+    return attempt.result
+
+
+async def _redeem(journal: Journal, caller: Caller, member_id: int, points: int) -> HoldResult:
+    check_points(points, "points")  # before any budget is looked at
+    accounts = await lock_settled_member(journal, member_id)
+    discount = await _discount(journal, caller, member_id, points)
+    return await holds.redeem(journal, accounts, caller.partner_id_or_raise(), points, discount)
+
+
+async def _discount(journal: Journal, caller: Caller, member_id: int, points: int
+                    ) -> Discount | None:
+    credit = await award_discount(journal.conn, member_id, caller.partner_id_or_raise(),
+                                  caller.name, points, journal.now_us)
+    if credit is None:
+        return None
+    return Discount(credit.funding_partner_id, credit.points, credit.reason)
+
+
+async def refund(
+    caller: Caller, hold_id: int, points: int, idempotency_key: str
+) -> RedemptionRefundResult:
+    return await service.refund_redemption(
+        hold_id, caller.partner_id_or_raise(), points, caller=caller.label,
+        idempotency_key=idempotency_key,
+    )
