@@ -1,4 +1,4 @@
-"""Ledger tables. Only exchange.ledger writes them (DESIGN.md section 2).
+"""Ledger tables. Only exchange.ledger writes them, so every write obeys the ledger's rules.
 
 Every `*_at` column holds microseconds since the Unix epoch, UTC, as a BIGINT: one exact,
 comparable representation on SQLite and PostgreSQL alike (see exchange/clock.py).
