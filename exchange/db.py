@@ -1,8 +1,10 @@
 """Database setup: Tortoise on SQLite (default) or PostgreSQL, migrations, and raw SQL helpers.
 
-The hot paths run hand-written SQL on Tortoise's own connection (DESIGN.md section 9: the ORM's
-per-call overhead dominates otherwise). SQL is written once, PostgreSQL style (`$1` parameters),
-and translated for SQLite, whose numbered `?1` parameters bind the same way.
+The hot paths run hand-written SQL on Tortoise's own connection: the ORM's per-call overhead,
+not the database, dominates them (measured on PostgreSQL with 2 workers, a two-statement earn made
+of Tortoise model calls served 331 requests/s, the same in raw SQL 1,180). SQL is written once,
+PostgreSQL style (`$1` parameters), and translated for SQLite, whose numbered `?1` parameters
+bind the same way.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ _opened: list[str] = []  # the database opened last, for caches that must not ou
 
 async def open_database(database_url: str) -> None:
     # The global fallback lets request tasks started by uvicorn find the connections
-    # that the lifespan task opened (DESIGN.md section 9).
+    # that the lifespan task opened; without it Tortoise 1.x finds no active context there.
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
     _opened[:] = [database_url]
 

@@ -1,4 +1,4 @@
-"""The signing profile's names and numbers (DESIGN.md section 4), shared by client and server.
+"""The signing profile's names and numbers (see partners/signing.py), shared by client and server.
 
 Header names are lowercase: HTTP field names are case-insensitive, and lowercase is how ASGI
 servers and HTTP/2 carry them.

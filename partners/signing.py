@@ -1,4 +1,4 @@
-"""The exchange's signing profile of RFC 9421 and RFC 9530 (DESIGN.md section 4).
+"""The exchange's signing profile of RFC 9421 (HTTP signatures) and RFC 9530 (body digests).
 
 Partners sign with it and the exchange verifies with it, so both read the same rules.
 http-message-signatures builds the signature base and checks the cryptography; this module adds

@@ -1,4 +1,4 @@
-"""The layering rules of DESIGN.md section 2, checked by import-linter (pyproject.toml)."""
+"""The layering and import rules (README "Architecture"), checked by import-linter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Signed partner requests: the ASGI adapter of the signing profile (DESIGN.md section 4).
+"""Signed partner requests: the ASGI adapter of the signing profile in partners/signing.py.
 
 It wraps the /graphql route only. It reads the whole body (capped), rebuilds `@target-uri` from
 the configured public URL - never from Host or X-Forwarded-*, which the caller controls -, looks

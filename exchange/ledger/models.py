@@ -1,5 +1,5 @@
-"""Ledger tables. Only exchange.ledger reads or writes them; other packages go through
-exchange.ledger.reporting.
+"""Ledger tables. Only exchange.ledger reads or writes them, so every write obeys the ledger's
+rules; other packages read ledger facts through exchange.ledger.reporting.
 
 Every `*_at` column holds microseconds since the Unix epoch, UTC, as a BIGINT: one exact,
 comparable representation on SQLite and PostgreSQL alike (see exchange/clock.py).

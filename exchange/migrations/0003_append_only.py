@@ -1,7 +1,7 @@
 """Make transfers and lot allocations append-only in the database itself.
 
 The ledger never updates or deletes them; these triggers make any code path that tries fail,
-so a correction must be a new transfer (DESIGN.md section 3).
+so a correction must be a new transfer, and any past balance can be rebuilt by replay.
 """
 
 from tortoise import migrations

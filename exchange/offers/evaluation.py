@@ -1,4 +1,4 @@
-"""The offline protocol of DESIGN.md section 7: leave the last purchase out, rank, score.
+"""The offline protocol of `exchange offers evaluate`: leave the last purchase out, rank, score.
 
 For each member with at least 2 purchases, the chronologically last purchase (ties: the last in
 file order) is held out; the model is trained on everything else. Every item of the file the

@@ -1,5 +1,5 @@
 """Admin bearer tokens: created by `exchange admin token create`, stored hashed, expiring,
-revocable (DESIGN.md section 4).
+revocable at once.
 
 Only the SHA-256 of a token is stored, so a copy of the database lets nobody in. A token is
 looked up by its hash through a unique index: the lookup's timing depends on the hash, which an

@@ -78,7 +78,7 @@ async def test_too_deep_queries_are_refused() -> None:
 
 
 async def test_limit_rules_keep_the_validation_cache_working() -> None:
-    # DESIGN.md section 9: limit rules built per request would make every lookup a miss.
+    # Limit rules built per request would make every validation-cache lookup a miss.
     from strawberry.extensions.validation_cache import _get_validate_cache
 
     cache = _get_validate_cache(1024)

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from exchange.cli_support import console, database_command
+from exchange.cli.support import console, database_command
 from exchange.config import Settings
 
 if TYPE_CHECKING:

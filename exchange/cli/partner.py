@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from exchange.cli_support import console, database_command
+from exchange.cli.support import console, database_command
 from exchange.config import Settings
 
 

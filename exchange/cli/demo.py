@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from exchange.cli.partner import write_new_private_key
 from exchange.clock import days_to_us, now_us
 from exchange.errors import DomainError
 from exchange.ledger import earning, service, sweeps
@@ -25,7 +26,6 @@ from exchange.offers.eligibility import EarnLine
 from exchange.offers.spec import OfferSpec, Segment, Targeting
 from exchange.offers.store import create_offer
 from exchange.offers.training import train_and_store
-from exchange.partner_cli import write_new_private_key
 from exchange.registry.activities import Activity, set_activity
 from exchange.registry.keys import add_key, default_key_id
 from exchange.registry.partners import PartnerRecord, create_partner

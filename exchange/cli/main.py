@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from exchange import admin_cli, offers_cli, partner_cli, settle_cli
+from exchange.cli import admin, offers, partner, settle
 from exchange.config import ConfigError, Settings, load_settings
 
 console = Console(stderr=True)
@@ -139,7 +139,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _seed_demo(settings: Settings, key_directory: Path):  # type: ignore[no-untyped-def]
-    from exchange import demo
+    from exchange.cli import demo
     from exchange.db import close_database, migrate, open_database
     from exchange.ledger.balances import member_balances
 
@@ -205,10 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="mature pending points, expire lots and lapsed holds")
     sweep.add_argument("--now", help="ISO 8601 time with zone to sweep as of (default: now)")
     sweep.set_defaults(run=cmd_sweep)
-    partner_cli.add_parsers(sub)
-    admin_cli.add_parsers(sub)
-    settle_cli.add_parsers(sub)
-    offers_cli.add_parsers(sub)
+    partner.add_parsers(sub)
+    admin.add_parsers(sub)
+    settle.add_parsers(sub)
+    offers.add_parsers(sub)
     return parser
 
 
@@ -219,7 +219,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         return _fail(str(error))
     return int(args.run(args, settings))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

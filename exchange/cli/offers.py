@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from exchange.cli_support import console, database_command
+from exchange.cli.support import console, database_command
 from exchange.clock import to_us
 from exchange.config import Settings
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from exchange import limits
-from exchange.cli_support import console, database_command
+from exchange.cli.support import console, database_command
 from exchange.config import Settings
 
 if TYPE_CHECKING:
