@@ -19,7 +19,7 @@ from tortoise import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from exchange.clock import now_us, seconds_to_us
-from exchange.db import connection, execute, fetch, fetch_one, is_postgres
+from exchange.db import connection, execute, fetch_as, fetch_one, is_postgres
 from exchange.errors import DomainError
 from exchange.settlement import aggregates as agg
 from exchange.settlement import storage
@@ -127,9 +127,7 @@ async def _take_lease(label: str) -> None:
     )
     if taken:
         return
-    row = await fetch_one(connection(), "SELECT status FROM settlement_periods WHERE period = $1",
-                          label)
-    if row is not None and row["status"] == "closed":
+    if await storage.is_closed(label):
         raise DomainError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed", "period")
     raise DomainError(SettlementErrorCode.SETTLEMENT_RUNNING,
                           f"{label} is being settled by someone else", "period")
@@ -193,9 +191,8 @@ async def _repeatable_read(conn: BaseDBAsyncClient) -> None:
 
 
 async def _partners(conn: BaseDBAsyncClient) -> dict[int, PartnerInfo]:
-    rows = await fetch(conn, "SELECT id, code, settlement_currency FROM partners")
-    return {int(r["id"]): PartnerInfo(int(r["id"]), r["code"], r["settlement_currency"])
-            for r in rows}
+    partners = await fetch_as(conn, PartnerInfo, storage.PARTNER_INFO_SQL)
+    return {partner.partner_id: partner for partner in partners}
 
 
 def checksum(statements: list[Statement], results: list[OperatorResult]) -> str:
