@@ -10,9 +10,9 @@ bind the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import BaseDBAsyncClient, Tortoise, connections
 from tortoise.migrations.executor import MigrationExecutor
@@ -27,6 +27,7 @@ MODEL_MODULES = [
 ]
 APP_LABEL = "exchange"
 _DOLLAR_PARAM = re.compile(r"\$(\d+)")
+R = TypeVar("R")
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -67,7 +68,8 @@ async def close_database() -> None:
 
 
 def connection() -> BaseDBAsyncClient:
-    return connections.get("default")
+    client: BaseDBAsyncClient = connections.get("default")
+    return client
 
 
 def is_postgres(conn: BaseDBAsyncClient) -> bool:
@@ -103,6 +105,35 @@ async def fetch(conn: BaseDBAsyncClient, sql: str, *args: Any) -> list[dict[str,
 async def fetch_one(conn: BaseDBAsyncClient, sql: str, *args: Any) -> dict[str, Any] | None:
     rows = await fetch(conn, sql, *args)
     return rows[0] if rows else None
+
+
+# Typed reads: each row is mapped once, at the storage edge, so callers see typed values instead
+# of dicts. `into` takes the columns as keywords: a frozen dataclass whose fields are the selected
+# columns, or a function that builds one from them. Values come as the driver gives them (BIGINT
+# is an int on both databases); `into` converts what is stored otherwise: decimals and JSON kept
+# as text, booleans (0 or 1 on SQLite).
+
+
+async def fetch_as(
+    conn: BaseDBAsyncClient, into: Callable[..., R], sql: str, *args: Any
+) -> list[R]:
+    return [into(**row) for row in await fetch(conn, sql, *args)]
+
+
+async def fetch_one_as(
+    conn: BaseDBAsyncClient, into: Callable[..., R], sql: str, *args: Any
+) -> R | None:
+    rows = await fetch_as(conn, into, sql, *args)
+    return rows[0] if rows else None
+
+
+async def fetch_value(
+    conn: BaseDBAsyncClient, into: Callable[[Any], R], sql: str, *args: Any
+) -> R | None:
+    """The first column of the first row (e.g. `RETURNING id`) as `into` makes it; None when
+    no row comes back."""
+    rows = await fetch(conn, sql, *args)
+    return into(next(iter(rows[0].values()))) if rows else None
 
 
 async def execute(conn: BaseDBAsyncClient, sql: str, *args: Any) -> int:

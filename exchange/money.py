@@ -35,10 +35,11 @@ def to_minor(amount: Decimal, currency: str) -> int:
     assert isinstance(exponent, int)
     coefficient = int("".join(map(str, coefficient_digits)))
     shift = exponent + digits
+    scale: int = 10 ** abs(shift)
     if shift >= 0:
-        minor = coefficient * 10**shift
+        minor = coefficient * scale
     else:
-        minor, rest = divmod(coefficient, 10**-shift)
+        minor, rest = divmod(coefficient, scale)
         if rest:
             raise MoneyError(f"{currency} amounts have at most {digits} decimals")
     return -minor if sign else minor

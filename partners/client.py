@@ -126,9 +126,10 @@ def _data_or_raise(response: httpx.Response) -> dict[str, Any]:
         raise UnexpectedResponseError(response.status_code, "the answer is not a JSON object")
     if errors:
         raise GraphQLRequestError(errors, payload.get("data"))
-    if response.status_code != 200 or not isinstance(payload.get("data"), dict):
+    data = payload.get("data")
+    if response.status_code != 200 or not isinstance(data, dict):
         raise UnexpectedResponseError(response.status_code, "the answer carries no data")
-    return payload["data"]
+    return data
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -32,7 +32,7 @@ class ExchangeContext:
     admin: AdminIdentity | None = None
 
 
-def require_partner(info: Any) -> PartnerIdentity:
+def require_partner(info: strawberry.Info) -> PartnerIdentity:
     """The calling partner; FORBIDDEN for an admin, UNAUTHENTICATED for nobody."""
     context: ExchangeContext = info.context
     if context.partner is not None:
@@ -42,7 +42,7 @@ def require_partner(info: Any) -> PartnerIdentity:
     raise CodedError("UNAUTHENTICATED", "This operation needs a signed partner request.")
 
 
-def require_admin(info: Any) -> AdminIdentity:
+def require_admin(info: strawberry.Info) -> AdminIdentity:
     """The calling admin; FORBIDDEN for a partner, UNAUTHENTICATED for nobody."""
     context: ExchangeContext = info.context
     if context.admin is not None:

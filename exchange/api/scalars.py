@@ -9,6 +9,9 @@ from typing import NewType
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.scalar import ScalarDefinition
+
+from exchange.clock import from_us
 
 _DECIMAL = re.compile(r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,12})?$")
 
@@ -44,8 +47,14 @@ def _parse_datetime(value: object) -> datetime:
 StrictDecimal = NewType("StrictDecimal", Decimal)
 ZonedDateTime = NewType("ZonedDateTime", datetime)
 
+
+def zoned_at(at_us: int) -> ZonedDateTime:
+    """A stored moment (microseconds since the epoch) as the API shows it: in UTC."""
+    return ZonedDateTime(from_us(at_us))
+
+
 # Given to StrawberryConfig(scalar_map=...): the NewTypes above are the annotations.
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     StrictDecimal: strawberry.scalar(
         name="Decimal",
         description="An exact decimal number as a string, e.g. \"12.34\"; never a float.",

@@ -19,7 +19,7 @@ from exchange.cli.support import console, database_command
 from exchange.config import Settings
 
 if TYPE_CHECKING:
-    from exchange.settlement.service import Settlement
+    from exchange.settlement.storage import Settlement
 
 RUN_STEPS = 5  # the steps run_settlement reports through its `progress` callback
 

@@ -17,7 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from exchange.clock import now_us
-from exchange.db import connection, fetch_one
+from exchange.db import connection, fetch, fetch_one_as, fetch_value
 from exchange.errors import DomainError
 from exchange.ledger.accounts import open_member_accounts
 from exchange.members.cards import is_valid_card_number, new_card_number
@@ -28,7 +28,8 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$")
 _CUSTOMER_REF = re.compile(r"^[\x21-\x7e]{1,64}$")
 _REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 _REFERRAL_LENGTH = 8
-_COLUMNS = "id, card_number, email, birth_date, referral_code, created_at"
+_COLUMNS = "id, card_number, email, birth_date, referral_code, created_at"  # MemberRecord's
+_MEMBER_COLUMNS = ", ".join("m." + column for column in _COLUMNS.split(", "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +56,6 @@ class Enrolment:
 class EnrolResult:
     member: MemberRecord
     is_new_member: bool
-
-
-def _record(row: dict) -> MemberRecord:
-    return MemberRecord(
-        id=int(row["id"]), card_number=row["card_number"], created_at=int(row["created_at"]),
-        email=row["email"], birth_date=row["birth_date"], referral_code=row["referral_code"],
-    )
 
 
 def validate_enrolment(enrolment: Enrolment) -> None:
@@ -122,17 +116,17 @@ async def _create(enrolment: Enrolment) -> MemberRecord:
         card_number, created_at = new_card_number(), now_us()
         try:
             async with in_transaction("default") as conn:
-                row = await fetch_one(
-                    conn,
+                member_id = await fetch_value(
+                    conn, int,
                     "INSERT INTO members (card_number, email, birth_date, referral_code, "
                     "referred_by_member_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
                     "RETURNING id",
                     card_number, enrolment.email, enrolment.birth_date, _new_referral_code(),
                     referrer_id, created_at,
                 )
-                assert row is not None
-                await open_member_accounts(conn, int(row["id"]), created_at)
-                await _link(conn, int(row["id"]), enrolment)
+                assert member_id is not None
+                await open_member_accounts(conn, member_id, created_at)
+                await _link(conn, member_id, enrolment)
         except IntegrityError:
             continue  # a card number or referral code collision: draw again
         found = await find_member(card_number)
@@ -144,7 +138,7 @@ async def _create(enrolment: Enrolment) -> MemberRecord:
 async def _link(conn: BaseDBAsyncClient, member_id: int, enrolment: Enrolment) -> None:
     """Link member and partner; an existing link keeps its customer ref unless it had none."""
     try:
-        await fetch_one(
+        await fetch(
             conn,
             "INSERT INTO member_links (member_id, partner_id, customer_ref, created_at) "
             "VALUES ($1, $2, $3, $4) ON CONFLICT (partner_id, member_id) DO UPDATE SET "
@@ -160,13 +154,14 @@ async def _link(conn: BaseDBAsyncClient, member_id: int, enrolment: Enrolment) -
 async def _referrer(referral_code: str | None) -> int | None:
     if referral_code is None:
         return None
-    row = await fetch_one(
-        connection(), "SELECT id FROM members WHERE referral_code = $1", referral_code.upper()
+    referrer_id = await fetch_value(
+        connection(), int, "SELECT id FROM members WHERE referral_code = $1",
+        referral_code.upper(),
     )
-    if row is None:
+    if referrer_id is None:
         raise DomainError(MemberErrorCode.INVALID_REFERRAL_CODE, "unknown referral code",
                           "referralCode")
-    return int(row["id"])
+    return referrer_id
 
 
 def _new_referral_code() -> str:
@@ -179,22 +174,20 @@ async def create_member() -> MemberRecord:
 
 
 async def find_member(card_number: str) -> MemberRecord | None:
-    row = await fetch_one(
-        connection(), f"SELECT {_COLUMNS} FROM members WHERE card_number = $1", card_number
+    return await fetch_one_as(
+        connection(), MemberRecord, f"SELECT {_COLUMNS} FROM members WHERE card_number = $1",
+        card_number,
     )
-    return _record(row) if row else None
 
 
 async def find_linked_member(partner_id: int, card_number: str) -> MemberRecord | None:
     """The member with this card, if and only if the partner is linked to them."""
-    row = await fetch_one(
-        connection(),
-        f"SELECT {', '.join('m.' + c.strip() for c in _COLUMNS.split(','))} FROM members m "
-        "JOIN member_links l ON l.member_id = m.id "
+    return await fetch_one_as(
+        connection(), MemberRecord,
+        f"SELECT {_MEMBER_COLUMNS} FROM members m JOIN member_links l ON l.member_id = m.id "
         "WHERE m.card_number = $1 AND l.partner_id = $2",
         card_number, partner_id,
     )
-    return _record(row) if row else None
 
 
 async def get_linked_member(partner_id: int, card_number: str) -> MemberRecord:
@@ -207,12 +200,10 @@ async def get_linked_member(partner_id: int, card_number: str) -> MemberRecord:
 
 
 async def _member_by_customer_ref(partner_id: int, customer_ref: str) -> MemberRecord | None:
-    row = await fetch_one(
-        connection(),
-        "SELECT m.id, m.card_number, m.email, m.birth_date, m.referral_code, m.created_at "
-        "FROM members m JOIN member_links l ON l.member_id = m.id "
+    return await fetch_one_as(
+        connection(), MemberRecord,
+        f"SELECT {_MEMBER_COLUMNS} FROM members m JOIN member_links l ON l.member_id = m.id "
         "WHERE l.partner_id = $1 AND l.customer_ref = $2",
         partner_id, customer_ref,
     )
-    return _record(row) if row else None
 

@@ -33,7 +33,7 @@ def _statements(dialect: str) -> list[str]:
     ]
 
 
-async def _create_triggers(_apps, schema_editor) -> None:
+async def _create_triggers(_apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
     client = schema_editor.client
     for statement in _statements(client.capabilities.dialect):
         await client.execute_script(statement)

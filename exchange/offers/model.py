@@ -114,7 +114,8 @@ def train_model(
 def decay_weights(times_us: np.ndarray, *, now_us: int, half_life_days: float) -> np.ndarray:
     # A purchase dated after `now` counts as new, never as more than new.
     age_days = np.maximum(now_us - times_us, 0) / microseconds_per_day
-    return np.power(0.5, age_days / half_life_days)
+    weights: np.ndarray = np.power(0.5, age_days / half_life_days)
+    return weights
 
 
 def _encode(events: Sequence[PurchaseEvent]) -> tuple[list[str], np.ndarray, np.ndarray,

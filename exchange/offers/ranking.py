@@ -183,7 +183,7 @@ def _profile_weights(candidates: CandidateSet, profile: MemberProfile) -> np.nda
 
 
 def _per_candidate_max(candidates: CandidateSet, values: np.ndarray) -> np.ndarray:
-    best = values[candidates.starts]
+    best: np.ndarray = values[candidates.starts]
     for owners, entries in candidates.later_slots:
         best[owners] = np.maximum(best[owners], values[entries])
     owners, entries = candidates.tail
@@ -214,7 +214,7 @@ def _similar_members(candidates: CandidateSet, profile: MemberProfile,
 
 
 def select(
-    scores: np.ndarray, reasons: Sequence[Reason] | np.ndarray, groups: Sequence[str],
+    scores: np.ndarray, reasons: Sequence[Reason] | np.ndarray, groups: Sequence[str] | np.ndarray,
     first: int, *, group_share_max: float = 0.5, exploration: bool = False,
     rng_seed: int | None = None,
 ) -> list[tuple[int, float, Reason]]:
@@ -253,11 +253,13 @@ def _best_first(scores: np.ndarray, count: int) -> list[int]:
         tied = np.flatnonzero(negated == threshold)[:count - len(better)]
         head = np.concatenate([better, tied])
         # Stable: equal scores are all in one of the two parts, each in index order.
-        return head[np.argsort(negated[head], kind="stable")].tolist()
-    return np.argsort(negated, kind="stable").tolist()
+        ordered = head[np.argsort(negated[head], kind="stable")]
+    else:
+        ordered = np.argsort(negated, kind="stable")
+    return [int(index) for index in ordered]
 
 
-def _capped(order: list[int], groups: Sequence[str], first: int, per_group_max: int,
+def _capped(order: list[int], groups: Sequence[str] | np.ndarray, first: int, per_group_max: int,
             ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Up to `first` candidates in `order` (best first), at most `per_group_max` per group, and
     those skipped for their group, each as (position in order, candidate)."""

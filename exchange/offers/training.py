@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise import BaseDBAsyncClient
 
@@ -39,7 +40,7 @@ class ModelInfo:
     training_seconds: float
 
 
-def history_event(row: dict) -> PurchaseEvent:
+def history_event(row: dict[str, Any]) -> PurchaseEvent:
     """A purchase line as ranking sees it; a purchase given as a total is one "*" item."""
     code = row["code"]
     return PurchaseEvent(

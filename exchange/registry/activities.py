@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from exchange import limits
 from exchange.clock import now_us
-from exchange.db import connection, execute, fetch_one
+from exchange.db import connection, execute, fetch_one_as
 from exchange.errors import DomainError
 from exchange.registry.errors import RegistryErrorCode
 
@@ -51,10 +51,9 @@ async def set_activity(activity: Activity) -> Activity:
 
 
 async def find_activity(partner_id: int, kind: str) -> Activity | None:
-    row = await fetch_one(
-        connection(),
+    return await fetch_one_as(
+        connection(), Activity,
         "SELECT partner_id, kind, points, daily_count_max FROM partner_activities "
         "WHERE partner_id = $1 AND kind = $2",
         partner_id, kind,
     )
-    return Activity(**row) if row else None

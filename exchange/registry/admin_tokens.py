@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from exchange import limits
 from exchange.clock import days_to_us, now_us
-from exchange.db import connection, execute, fetch, fetch_one
+from exchange.db import connection, execute, fetch_as, fetch_one_as, fetch_value
 from exchange.errors import DomainError
 from exchange.registry.errors import RegistryErrorCode
 
@@ -52,16 +52,7 @@ class AdminIdentity:
     expires_at: int
 
 
-_COLUMNS = "id, name, created_at, expires_at, revoked_at"
-
-
-def _record(row: dict) -> AdminTokenRecord:
-    revoked_at = row["revoked_at"]
-    return AdminTokenRecord(
-        id=int(row["id"]), name=row["name"], created_at=int(row["created_at"]),
-        expires_at=int(row["expires_at"]),
-        revoked_at=None if revoked_at is None else int(revoked_at),
-    )
+_COLUMNS = "id, name, created_at, expires_at, revoked_at"  # AdminTokenRecord's fields
 
 
 def token_hash(token: str) -> str:
@@ -93,14 +84,14 @@ async def create_token(
     assert _TOKEN.match(token), "the token format and its pattern disagree"
     created_at = now_us() if at_us is None else at_us
     expires_at = created_at + days_to_us(ttl_days)
-    row = await fetch_one(
-        connection(),
+    token_id = await fetch_value(
+        connection(), int,
         "INSERT INTO admin_tokens (name, token_hash, created_at, expires_at) "
         "VALUES ($1, $2, $3, $4) RETURNING id",
         name, token_hash(token), created_at, expires_at,
     )
-    assert row is not None
-    return token, AdminTokenRecord(int(row["id"]), name, created_at, expires_at, None)
+    assert token_id is not None
+    return token, AdminTokenRecord(token_id, name, created_at, expires_at, None)
 
 
 async def check_token(token: str, *, at_us: int | None = None) -> AdminIdentity:
@@ -125,8 +116,9 @@ async def find_admin(token: str, *, at_us: int | None = None) -> AdminIdentity |
 
 
 async def list_tokens() -> list[AdminTokenRecord]:
-    rows = await fetch(connection(), f"SELECT {_COLUMNS} FROM admin_tokens ORDER BY id")
-    return [_record(row) for row in rows]
+    return await fetch_as(
+        connection(), AdminTokenRecord, f"SELECT {_COLUMNS} FROM admin_tokens ORDER BY id"
+    )
 
 
 async def revoke_token(reference: str) -> AdminTokenRecord:
@@ -150,11 +142,10 @@ async def revoke_token(reference: str) -> AdminTokenRecord:
 async def _find_by_token(token: str) -> AdminTokenRecord | None:
     if not _TOKEN.match(token):
         return None  # not one of ours: no need to ask the database
-    row = await fetch_one(
-        connection(), f"SELECT {_COLUMNS} FROM admin_tokens WHERE token_hash = $1",
-        token_hash(token),
+    return await fetch_one_as(
+        connection(), AdminTokenRecord,
+        f"SELECT {_COLUMNS} FROM admin_tokens WHERE token_hash = $1", token_hash(token),
     )
-    return _record(row) if row else None
 
 
 async def _find_by_reference(reference: str) -> AdminTokenRecord | None:
@@ -162,7 +153,7 @@ async def _find_by_reference(reference: str) -> AdminTokenRecord | None:
         return await _find_by_token(reference)
     if not _TOKEN_ID.match(reference):
         return None
-    row = await fetch_one(
-        connection(), f"SELECT {_COLUMNS} FROM admin_tokens WHERE id = $1", int(reference)
+    return await fetch_one_as(
+        connection(), AdminTokenRecord, f"SELECT {_COLUMNS} FROM admin_tokens WHERE id = $1",
+        int(reference),
     )
-    return _record(row) if row else None

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 
 from exchange.clock import from_us, now_us
-from exchange.db import connection, execute, fetch, fetch_one
+from exchange.db import connection, execute, fetch_as, fetch_one_as
 from exchange.errors import DomainError
 from exchange.registry.errors import RegistryErrorCode
 from exchange.registry.partners import get_partner_by_id
@@ -45,29 +45,28 @@ _SELECT = (
 )
 
 
-def _key(row: dict) -> PartnerKey:
+def _key(
+    *, key_id: str, partner_id: int, partner_code: str, algorithm: str, key_material: str,
+    status: str, partner_status: str, created_at: int, revoked_at: int | None,
+) -> PartnerKey:
+    """A row of `_SELECT`: the material is stored as base64."""
     return PartnerKey(
-        key_id=row["key_id"],
-        partner_id=int(row["partner_id"]),
-        partner_code=row["partner_code"],
-        algorithm=row["algorithm"],
-        key_material=base64.b64decode(row["key_material"]),
-        is_active=row["status"] == "active" and row["partner_status"] == "active",
-        created_at=int(row["created_at"]),
-        revoked_at=None if row["revoked_at"] is None else int(row["revoked_at"]),
+        key_id=key_id, partner_id=partner_id, partner_code=partner_code, algorithm=algorithm,
+        key_material=base64.b64decode(key_material),
+        is_active=status == "active" and partner_status == "active",
+        created_at=created_at, revoked_at=revoked_at,
     )
 
 
 async def find_key(key_id: str) -> PartnerKey | None:
-    row = await fetch_one(connection(), f"{_SELECT} WHERE k.key_id = $1", key_id)
-    return _key(row) if row else None
+    return await fetch_one_as(connection(), _key, f"{_SELECT} WHERE k.key_id = $1", key_id)
 
 
 async def partner_keys(partner_id: int) -> list[PartnerKey]:
-    rows = await fetch(
-        connection(), f"{_SELECT} WHERE k.partner_id = $1 ORDER BY k.created_at", partner_id
+    return await fetch_as(
+        connection(), _key, f"{_SELECT} WHERE k.partner_id = $1 ORDER BY k.created_at",
+        partner_id,
     )
-    return [_key(row) for row in rows]
 
 
 def default_key_id(partner_code: str, at_us: int | None = None) -> str:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from tortoise import BaseDBAsyncClient
 
-from exchange.db import connection, execute, fetch_one
+from exchange.db import connection, execute, fetch_value
 
 
 async def remember_nonce(
     key_id: str, nonce: str, expires_at: int, conn: BaseDBAsyncClient | None = None
 ) -> bool:
     """Record a nonce's use; False when it was used before (a replay)."""
-    row = await fetch_one(
-        conn or connection(),
+    inserted = await fetch_value(
+        conn or connection(), int,
         "INSERT INTO signature_nonces (key_id, nonce, expires_at) VALUES ($1, $2, $3) "
         "ON CONFLICT (key_id, nonce) DO NOTHING RETURNING id",
         key_id, nonce, expires_at,
     )
-    return row is not None
+    return inserted is not None
 
 
 async def prune_nonces(now_us: int) -> int:

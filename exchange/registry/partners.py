@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from exchange import limits
 from exchange.clock import now_us
-from exchange.db import connection, fetch, fetch_one
+from exchange.db import connection, fetch_as, fetch_one_as, fetch_value
 from exchange.errors import DomainError
 from exchange.ledger.accounts import open_partner_accounts
 from exchange.registry.errors import RegistryErrorCode
@@ -53,31 +53,32 @@ async def create_partner(
     created_at = now_us()
     try:
         async with in_transaction("default") as conn:
-            row = await fetch_one(
-                conn,
+            partner_id = await fetch_value(
+                conn, int,
                 "INSERT INTO partners (code, name, status, return_window_days, "
                 "settlement_currency, created_at) VALUES ($1, $2, 'active', $3, $4, $5) "
                 "RETURNING id",
                 code, name, return_window_days, settlement_currency, created_at,
             )
-            assert row is not None
-            await open_partner_accounts(conn, int(row["id"]), created_at)
+            assert partner_id is not None
+            await open_partner_accounts(conn, partner_id, created_at)
     except IntegrityError:
         raise DomainError(
             RegistryErrorCode.PARTNER_EXISTS, f"a partner with code {code!r} exists already", "code"
         ) from None
-    return PartnerRecord(int(row["id"]), code, name, "active", return_window_days,
-                         settlement_currency)
+    return PartnerRecord(partner_id, code, name, "active", return_window_days, settlement_currency)
 
 
 async def list_partners() -> list[PartnerRecord]:
-    rows = await fetch(connection(), f"SELECT {_COLUMNS} FROM partners ORDER BY code")
-    return [PartnerRecord(**row) for row in rows]
+    return await fetch_as(
+        connection(), PartnerRecord, f"SELECT {_COLUMNS} FROM partners ORDER BY code"
+    )
 
 
 async def find_partner(code: str) -> PartnerRecord | None:
-    row = await fetch_one(connection(), f"SELECT {_COLUMNS} FROM partners WHERE code = $1", code)
-    return PartnerRecord(**row) if row else None
+    return await fetch_one_as(
+        connection(), PartnerRecord, f"SELECT {_COLUMNS} FROM partners WHERE code = $1", code
+    )
 
 
 async def get_partner(code: str) -> PartnerRecord:
@@ -88,8 +89,9 @@ async def get_partner(code: str) -> PartnerRecord:
 
 
 async def get_partner_by_id(partner_id: int) -> PartnerRecord:
-    row = await fetch_one(connection(), f"SELECT {_COLUMNS} FROM partners WHERE id = $1",
-                          partner_id)
-    if row is None:
+    found = await fetch_one_as(
+        connection(), PartnerRecord, f"SELECT {_COLUMNS} FROM partners WHERE id = $1", partner_id
+    )
+    if found is None:
         raise DomainError(RegistryErrorCode.PARTNER_NOT_FOUND, f"no partner {partner_id}")
-    return PartnerRecord(**row)
+    return found

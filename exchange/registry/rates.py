@@ -13,7 +13,7 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 
 from exchange.clock import now_us
-from exchange.db import connection, execute, fetch_one
+from exchange.db import connection, execute, fetch_one_as
 from exchange.errors import DomainError
 from exchange.money import MoneyError, minor_unit_digits, parse_decimal
 from exchange.registry.errors import RegistryErrorCode
@@ -86,23 +86,27 @@ async def set_rate(rate: Rate) -> Rate:
 
 
 async def rate_in_force(partner_id: int, purchase_currency: str, at: int) -> Rate | None:
-    row = await fetch_one(
-        connection(),
-        "SELECT * FROM partner_rates WHERE partner_id = $1 AND purchase_currency = $2 "
-        "AND valid_from <= $3 ORDER BY valid_from DESC LIMIT 1",
+    return await fetch_one_as(
+        connection(), _rate,
+        "SELECT partner_id, purchase_currency, valid_from, earn_rate, issue_price, "
+        "redemption_price, category_multipliers FROM partner_rates "
+        "WHERE partner_id = $1 AND purchase_currency = $2 AND valid_from <= $3 "
+        "ORDER BY valid_from DESC LIMIT 1",
         partner_id, purchase_currency, at,
     )
-    if row is None:
-        return None
+
+
+def _rate(
+    *, partner_id: int, purchase_currency: str, valid_from: int, earn_rate: str,
+    issue_price: str, redemption_price: str, category_multipliers: str,
+) -> Rate:
+    """A partner_rates row: decimals are stored as their text, multipliers as a JSON object."""
+    multipliers: dict[str, str] = json.loads(category_multipliers)
     return Rate(
-        partner_id=int(row["partner_id"]),
-        purchase_currency=row["purchase_currency"],
-        valid_from=int(row["valid_from"]),
-        earn_rate=parse_decimal(row["earn_rate"]),
-        issue_price=parse_decimal(row["issue_price"]),
-        redemption_price=parse_decimal(row["redemption_price"]),
+        partner_id=partner_id, purchase_currency=purchase_currency, valid_from=valid_from,
+        earn_rate=parse_decimal(earn_rate), issue_price=parse_decimal(issue_price),
+        redemption_price=parse_decimal(redemption_price),
         category_multipliers={
-            category: parse_decimal(text)
-            for category, text in json.loads(row["category_multipliers"]).items()
+            category: parse_decimal(text) for category, text in multipliers.items()
         },
     )

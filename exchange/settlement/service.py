@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from tortoise import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from exchange.clock import now_us, seconds_to_us
-from exchange.db import connection, execute, fetch, fetch_one, is_postgres
+from exchange.db import connection, execute, fetch_as, is_postgres
 from exchange.errors import DomainError
 from exchange.ledger import reporting
 from exchange.settlement import storage
@@ -35,22 +34,10 @@ from exchange.settlement.statements import (
     check_zero_sum,
     operator_results,
 )
+from exchange.settlement.storage import Settlement
 
 LOCK_STALE_SECONDS = 15 * 60  # a run that died leaves its lease; it lapses after this
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Settlement:
-    period: str
-    run_id: int
-    is_closed: bool
-    statements: list[Statement]
-    operator_results: list[OperatorResult]
-    breakage_points: int
-    matrix: list[storage.MatrixRow]
-    checksum: str
-    through_transfer_id: int
 
 
 async def run_settlement(
@@ -127,9 +114,7 @@ async def _take_lease(label: str) -> None:
     )
     if taken:
         return
-    row = await fetch_one(connection(), "SELECT status FROM settlement_periods WHERE period = $1",
-                          label)
-    if row is not None and row["status"] == "closed":
+    if await storage.is_closed(label):
         raise DomainError(SettlementErrorCode.PERIOD_CLOSED, f"{label} is closed", "period")
     raise DomainError(SettlementErrorCode.SETTLEMENT_RUNNING,
                           f"{label} is being settled by someone else", "period")
@@ -185,9 +170,8 @@ async def _repeatable_read(conn: BaseDBAsyncClient) -> None:
 
 
 async def _partners(conn: BaseDBAsyncClient) -> dict[int, PartnerInfo]:
-    rows = await fetch(conn, "SELECT id, code, settlement_currency FROM partners")
-    return {int(r["id"]): PartnerInfo(int(r["id"]), r["code"], r["settlement_currency"])
-            for r in rows}
+    partners = await fetch_as(conn, PartnerInfo, storage.PARTNER_INFO_SQL)
+    return {partner.partner_id: partner for partner in partners}
 
 
 def checksum(statements: list[Statement], results: list[OperatorResult]) -> str:

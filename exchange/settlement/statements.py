@@ -146,7 +146,7 @@ def check_ledger_agreement(
     statements: list[Statement], issued_points: int, burned_points: int
 ) -> None:
     """The points on the statements are the points the ledger moved, to the point."""
-    on_statements = defaultdict(int)
+    on_statements: defaultdict[str, int] = defaultdict(int)
     for statement in statements:
         for line in statement.lines:
             on_statements[line.kind] += line.points

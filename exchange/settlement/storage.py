@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from tortoise import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from exchange.clock import now_us
-from exchange.db import connection, execute, execute_many, fetch, fetch_one
+from exchange.db import (
+    connection,
+    execute,
+    execute_many,
+    fetch,
+    fetch_as,
+    fetch_one_as,
+    fetch_value,
+)
 from exchange.errors import DomainError
 from exchange.ledger.reporting import MatrixCell
 from exchange.money import minor_unit_digits, parse_decimal
@@ -18,15 +25,14 @@ from exchange.settlement.errors import SettlementErrorCode
 from exchange.settlement.statements import (
     Adjustment,
     Line,
+    OperatorResult,
     PartnerInfo,
     Statement,
     round_money,
 )
 
-if TYPE_CHECKING:
-    from exchange.settlement.service import Settlement
-
 OPERATOR = "operator"
+PARTNER_INFO_SQL = "SELECT id AS partner_id, code, settlement_currency AS currency FROM partners"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,21 @@ class MatrixRow:
     points: int
     value: Decimal
     currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """One run of a period: its statements, the operator's result, the provenance matrix."""
+
+    period: str
+    run_id: int
+    is_closed: bool
+    statements: list[Statement]
+    operator_results: list[OperatorResult]
+    breakage_points: int
+    matrix: list[MatrixRow]
+    checksum: str
+    through_transfer_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +89,18 @@ async def ensure_period(label: str) -> None:
 
 
 async def last_closed(before: str) -> ClosedPeriod | None:
-    row = await fetch_one(
-        connection(),
+    return await fetch_one_as(
+        connection(), ClosedPeriod,
         "SELECT period, closed_through_transfer_id FROM settlement_periods "
         "WHERE status = 'closed' AND period < $1 ORDER BY period DESC LIMIT 1",
         before,
     )
-    return ClosedPeriod(row["period"], int(row["closed_through_transfer_id"])) if row else None
 
 
 async def is_closed(label: str) -> bool:
-    row = await fetch_one(connection(),
-                          "SELECT status FROM settlement_periods WHERE period = $1", label)
-    return row is not None and row["status"] == "closed"
+    status = await fetch_value(connection(), str,
+                               "SELECT status FROM settlement_periods WHERE period = $1", label)
+    return status == "closed"
 
 
 def matrix_rows(cells: list[MatrixCell], partners: dict[int, PartnerInfo]) -> list[MatrixRow]:
@@ -99,26 +119,33 @@ def matrix_rows(cells: list[MatrixCell], partners: dict[int, PartnerInfo]) -> li
             if points]
 
 
+def _adjustment(*, partner_id: int, amount: str, reason: str) -> Adjustment:
+    return Adjustment(partner_id, parse_decimal(amount), reason)
+
+
+def _period_adjustment(
+    *, period: str, partner_id: int, amount: str, reason: str
+) -> tuple[str, Adjustment]:
+    return period, _adjustment(partner_id=partner_id, amount=amount, reason=reason)
+
+
 async def adjustments(conn: BaseDBAsyncClient, label: str) -> list[Adjustment]:
-    rows = await fetch(
-        conn,
+    return await fetch_as(
+        conn, _adjustment,
         "SELECT partner_id, amount, reason FROM settlement_adjustments WHERE period = $1 "
         "ORDER BY id", label,
     )
-    return [Adjustment(int(r["partner_id"]), parse_decimal(r["amount"]), r["reason"])
-            for r in rows]
 
 
 async def insert_adjustment(
     label: str, partner_code: str, amount: Decimal, reason: str, created_by: str, key: str
 ) -> Adjustment:
-    partner = await fetch_one(connection(),
-                              "SELECT id, settlement_currency FROM partners WHERE code = $1",
-                              partner_code)
+    partner = await fetch_one_as(connection(), PartnerInfo,
+                                 f"{PARTNER_INFO_SQL} WHERE code = $1", partner_code)
     if partner is None:
         raise DomainError(SettlementErrorCode.PARTNER_NOT_FOUND,
                               f"no partner {partner_code!r}", "partnerCode")
-    _check_minor_units(amount, partner["settlement_currency"])
+    _check_minor_units(amount, partner.currency)
     await ensure_period(label)
     async with in_transaction("default") as conn:
         if await _status(conn, label) == "closed":
@@ -130,12 +157,12 @@ async def insert_adjustment(
             "reason, created_by, idempotency_key, created_at) "
             "SELECT $1, id, $2, settlement_currency, $3, $4, $5, $6 FROM partners "
             "WHERE id = $7 ON CONFLICT (created_by, idempotency_key) DO NOTHING RETURNING id",
-            label, str(amount), reason, created_by, key, now_us(), int(partner["id"]),
+            label, str(amount), reason, created_by, key, now_us(), partner.partner_id,
         )
         if not inserted:
-            await _check_same_adjustment(conn, label, int(partner["id"]), amount, reason,
+            await _check_same_adjustment(conn, label, partner.partner_id, amount, reason,
                                          created_by, key)
-    return Adjustment(int(partner["id"]), amount, reason)
+    return Adjustment(partner.partner_id, amount, reason)
 
 
 def _check_minor_units(amount: Decimal, currency: str) -> None:
@@ -153,49 +180,47 @@ async def _check_same_adjustment(
 ) -> None:
     """The key was used before: a repeat of the same adjustment is fine (it exists already),
     anything else under that key is refused."""
-    row = await fetch_one(
-        conn,
+    stored = await fetch_one_as(
+        conn, _period_adjustment,
         "SELECT period, partner_id, amount, reason FROM settlement_adjustments "
         "WHERE created_by = $1 AND idempotency_key = $2", created_by, key,
     )
-    assert row is not None
-    same = (row["period"], int(row["partner_id"]), parse_decimal(row["amount"]), row["reason"])
-    if same != (label, partner_id, amount, reason):
+    assert stored is not None
+    if stored != (label, Adjustment(partner_id, amount, reason)):
         raise DomainError(SettlementErrorCode.INVALID_ADJUSTMENT,
                               "this idempotency key was used for a different adjustment",
                               "idempotencyKey")
 
 
 async def first_closed_after(label: str) -> str | None:
-    row = await fetch_one(
-        connection(),
+    return await fetch_value(
+        connection(), str,
         "SELECT period FROM settlement_periods WHERE status = 'closed' AND period > $1 "
         "ORDER BY period LIMIT 1", label,
     )
-    return str(row["period"]) if row else None
 
 
 async def _status(conn: BaseDBAsyncClient, label: str) -> str:
-    row = await fetch_one(conn, "SELECT status FROM settlement_periods WHERE period = $1 "
-                                "FOR UPDATE", label)
-    assert row is not None
-    return str(row["status"])
+    status = await fetch_value(conn, str, "SELECT status FROM settlement_periods "
+                                          "WHERE period = $1 FOR UPDATE", label)
+    assert status is not None
+    return status
 
 
 async def record_run(
     label: str, run_by: str, started_at: int, outcome: str, message: str, checksum: str,
     through_id: int, breakage_points: int = 0, conn: BaseDBAsyncClient | None = None,
 ) -> int:
-    row = await fetch_one(
-        conn or connection(),
+    run_id = await fetch_value(
+        conn or connection(), int,
         "INSERT INTO settlement_runs (period, run_by, started_at, finished_at, outcome, "
         "message, checksum, through_transfer_id, breakage_points) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         label, run_by, started_at, now_us(), outcome, message, checksum, through_id,
         breakage_points,
     )
-    assert row is not None
-    return int(row["id"])
+    assert run_id is not None
+    return run_id
 
 
 async def store(settlement: Settlement, run_by: str, started_at: int, closing: bool) -> Settlement:
@@ -228,18 +253,18 @@ async def _replace_statements(conn: BaseDBAsyncClient, settlement: Settlement, r
     await execute(conn, "DELETE FROM settlement_statements WHERE period = $1", label)
     await execute(conn, "DELETE FROM settlement_provenance WHERE period = $1", label)
     for statement in settlement.statements:
-        row = await fetch_one(
-            conn,
+        statement_id = await fetch_value(
+            conn, int,
             "INSERT INTO settlement_statements (period, partner_id, currency, net, run_id) "
             "VALUES ($1, $2, $3, $4, $5) RETURNING id",
             label, statement.partner_id, statement.currency, str(statement.net), run_id,
         )
-        assert row is not None
+        assert statement_id is not None
         await execute_many(
             conn,
             "INSERT INTO settlement_lines (statement_id, position, kind, points, price, amount, "
             "is_late, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            [(int(row["id"]), position, line.kind, line.points, str(line.price),
+            [(statement_id, position, line.kind, line.points, str(line.price),
               str(line.amount), line.is_late, line.description)
              for position, line in enumerate(statement.lines)],
         )
@@ -262,51 +287,68 @@ async def read_statements(label: str, partner_id: int | None = None) -> list[Sta
     if partner_id is not None:
         sql += " AND s.partner_id = $2"
         args.append(partner_id)
-    heads = await fetch(connection(), sql + " ORDER BY p.code", *args)
+    heads = await fetch_as(connection(), _StatementHead, sql + " ORDER BY p.code", *args)
     if not heads:
         return []
-    lines = await fetch(
-        connection(),
+    lines = await fetch_as(
+        connection(), _statement_line,
         "SELECT l.statement_id, l.kind, l.points, l.price, l.amount, l.is_late, l.description "
         "FROM settlement_lines l JOIN settlement_statements s ON s.id = l.statement_id "
         "WHERE s.period = $1 ORDER BY l.statement_id, l.position", label,
     )
     by_statement: dict[int, list[Line]] = {}
-    for r in lines:
-        by_statement.setdefault(int(r["statement_id"]), []).append(Line(
-            r["kind"], int(r["points"]), parse_decimal(r["price"]), parse_decimal(r["amount"]),
-            bool(r["is_late"]), r["description"],
-        ))
-    return [Statement(int(h["partner_id"]), h["code"], h["currency"],
-                      tuple(by_statement.get(int(h["id"]), ()))) for h in heads]
+    for statement_id, line in lines:
+        by_statement.setdefault(statement_id, []).append(line)
+    return [Statement(h.partner_id, h.code, h.currency, tuple(by_statement.get(h.id, ())))
+            for h in heads]
+
+
+@dataclass(frozen=True, slots=True)
+class _StatementHead:
+    id: int
+    partner_id: int
+    code: str
+    currency: str
+
+
+def _statement_line(
+    *, statement_id: int, kind: str, points: int, price: str, amount: str,
+    is_late: bool | int, description: str,
+) -> tuple[int, Line]:
+    """A settlement_lines row: decimals are stored as text, is_late is 0 or 1 on SQLite."""
+    return statement_id, Line(kind, points, parse_decimal(price), parse_decimal(amount),
+                              bool(is_late), description)
+
+
+def _matrix_row(
+    *, issuer: str, burned_at: str, points: int, value: str, currency: str
+) -> MatrixRow:
+    return MatrixRow(issuer, burned_at, points, parse_decimal(value), currency)
 
 
 async def read_matrix(label: str) -> list[MatrixRow]:
-    rows = await fetch(
-        connection(),
+    return await fetch_as(
+        connection(), _matrix_row,
         "SELECT issuer, burned_at, points, value, currency FROM settlement_provenance "
         "WHERE period = $1 ORDER BY issuer, burned_at", label,
     )
-    return [MatrixRow(r["issuer"], r["burned_at"], int(r["points"]), parse_decimal(r["value"]),
-                      r["currency"]) for r in rows]
 
 
 async def read_runs(label: str) -> list[RunRecord]:
-    rows = await fetch(connection(),
-                       "SELECT * FROM settlement_runs WHERE period = $1 ORDER BY id", label)
-    return [RunRecord(
-        id=int(r["id"]), period=r["period"], run_by=r["run_by"],
-        started_at=int(r["started_at"]), finished_at=int(r["finished_at"]),
-        outcome=r["outcome"], message=r["message"], checksum=r["checksum"],
-        through_transfer_id=int(r["through_transfer_id"]),
-        breakage_points=int(r["breakage_points"]),
-    ) for r in rows]
+    return await fetch_as(
+        connection(), RunRecord,
+        "SELECT id, period, run_by, started_at, finished_at, outcome, message, checksum, "
+        "through_transfer_id, breakage_points FROM settlement_runs WHERE period = $1 "
+        "ORDER BY id", label,
+    )
 
 
 async def partner_currency(partner_code: str) -> str:
-    row = await fetch_one(connection(),
-                          "SELECT settlement_currency FROM partners WHERE code = $1", partner_code)
-    if row is None:
+    currency = await fetch_value(
+        connection(), str, "SELECT settlement_currency FROM partners WHERE code = $1",
+        partner_code,
+    )
+    if currency is None:
         raise DomainError(SettlementErrorCode.PARTNER_NOT_FOUND,
                               f"no partner {partner_code!r}", "partnerCode")
-    return str(row["settlement_currency"])
+    return currency

@@ -46,7 +46,8 @@ from exchange.registry.partners import create_partner
 from exchange.registry.rates import Rate, set_rate
 from exchange.settlement import storage
 from exchange.settlement.periods import Period, period
-from exchange.settlement.service import Settlement, close_settlement, run_settlement
+from exchange.settlement.service import close_settlement, run_settlement
+from exchange.settlement.storage import Settlement
 from tests.conftest import create_database, drop_database, is_postgres
 
 ZONE = "UTC"

@@ -12,7 +12,8 @@ from exchange.members.service import create_member
 from exchange.settlement import storage
 from exchange.settlement.errors import SettlementErrorCode
 from exchange.settlement.export import export_period
-from exchange.settlement.service import Settlement, add_adjustment, run_settlement
+from exchange.settlement.service import add_adjustment, run_settlement
+from exchange.settlement.storage import Settlement
 from tests.settlement.factories import (
     UTC_ZONE,
     at,

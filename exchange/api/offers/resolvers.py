@@ -7,9 +7,10 @@ from decimal import Decimal
 import strawberry
 
 from exchange.api.callers import caller_of, partner_or_admin
-from exchange.api.common import moment, moment_us, money, to_user_errors
+from exchange.api.common import Money, moment_us, money, to_user_errors
 from exchange.api.errors import CodedError
 from exchange.api.offers import types as t
+from exchange.api.scalars import StrictDecimal, zoned_at
 from exchange.callers import Caller
 from exchange.errors import DomainError
 from exchange.money import MoneyError, from_minor, to_minor
@@ -21,7 +22,7 @@ from exchange.offers.store import OfferRecord
 _ERRORS = DomainError
 
 
-def _errors(error: Exception) -> list:
+def _errors(error: Exception) -> list[t.OfferError]:
     return to_user_errors(error, t.OfferError, t.OfferErrorCode)
 
 
@@ -72,7 +73,7 @@ def offer_view(offer: OfferRecord, viewer_partner_id: int | None, is_admin: bool
     spec, segment = offer.spec, offer.spec.segment
     shows_budget = is_admin or viewer_partner_id == offer.funding_partner_id
 
-    def band(minor: int | None) -> t.Money | None:
+    def band(minor: int | None) -> Money | None:
         if minor is None or not segment.currency:
             return None
         return money(from_minor(minor, segment.currency), segment.currency)
@@ -81,7 +82,8 @@ def offer_view(offer: OfferRecord, viewer_partner_id: int | None, is_admin: bool
         id=strawberry.ID(str(offer.id)), funding_partner_code=offer.funding_partner_code,
         title=spec.title, kind=t.OfferKind(spec.kind),
         bonus_points=spec.bonus_points if spec.kind == "bonus_points" else None,
-        multiplier=1 + Decimal(spec.percent) / 100 if spec.kind == "multiplier" else None,
+        multiplier=StrictDecimal(1 + Decimal(spec.percent) / 100) if spec.kind == "multiplier"
+        else None,
         discount_percent=spec.percent if spec.kind == "reward_discount" else None,
         targeting=t.OfferTargeting(partners=list(spec.targeting.partners),
                                    categories=list(spec.targeting.categories),
@@ -90,7 +92,7 @@ def offer_view(offer: OfferRecord, viewer_partner_id: int | None, is_admin: bool
                                spend_min=band(segment.spend_min_minor if segment.currency
                                               else None),
                                spend_max=band(segment.spend_max_minor)),
-        starts_at=moment(spec.starts_at), ends_at=moment(spec.ends_at),
+        starts_at=zoned_at(spec.starts_at), ends_at=zoned_at(spec.ends_at),
         requires_activation=spec.requires_activation,
         per_member_uses_max=spec.per_member_uses_max, status=t.OfferStatus(offer.status),
         budget=t.OfferBudget(budget_points=spec.budget_points,
@@ -138,7 +140,7 @@ async def offer_activate(
         return t.OfferActivatePayload(errors=_errors(error))
     return t.OfferActivatePayload(activation=t.OfferActivation(
         offer=offer_view(done.offer, caller.partner_id, False), card_number=input.card_number,
-        activated_at=moment(done.activated_at), activated_by=done.activated_by,
+        activated_at=zoned_at(done.activated_at), activated_by=done.activated_by,
     ))
 
 
@@ -160,7 +162,7 @@ async def offers(
         ) for r in ranking.offers],
         model_version=ranking.model_version,
         model_trained_at=None if ranking.model_trained_at is None
-        else moment(ranking.model_trained_at),
+        else zoned_at(ranking.model_trained_at),
     )
 
 

@@ -10,7 +10,7 @@ from exchange.registry.views import partner_profile
 
 
 async def partner(info: strawberry.Info) -> Partner:
-    profile = await partner_profile(caller_of(info).partner_id)
+    profile = await partner_profile(caller_of(info).partner_id_or_raise())
     record = profile.partner
     return Partner(
         code=record.code, name=record.name, status=record.status,

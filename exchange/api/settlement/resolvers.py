@@ -7,15 +7,17 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from exchange.api.common import moment, money, to_user_errors
+from exchange.api.common import money, to_user_errors
 from exchange.api.context import require_admin, require_partner
 from exchange.api.errors import CodedError
+from exchange.api.scalars import StrictDecimal, zoned_at
 from exchange.api.settlement import types as t
 from exchange.config import load_settings
 from exchange.errors import DomainError
 from exchange.settlement import service, storage
 from exchange.settlement.periods import period
 from exchange.settlement.statements import OperatorResult, Statement, operator_results
+from exchange.settlement.storage import Settlement
 
 
 def _timezone() -> str:
@@ -26,9 +28,9 @@ def _statement(label: str, statement: Statement) -> t.SettlementStatement:
     return t.SettlementStatement(
         period=label, partner_code=statement.code, net=money(statement.net, statement.currency),
         lines=[t.SettlementLine(
-            kind=t.SettlementLineKind(line.kind), points=line.points, price=line.price,
-            amount=money(line.amount, statement.currency), is_late=line.is_late,
-            description=line.description,
+            kind=t.SettlementLineKind(line.kind), points=line.points,
+            price=StrictDecimal(line.price), amount=money(line.amount, statement.currency),
+            is_late=line.is_late, description=line.description,
         ) for line in statement.lines],
     )
 
@@ -42,7 +44,7 @@ def _operator(result: OperatorResult) -> t.OperatorResult:
     )
 
 
-def _settlement(done: service.Settlement) -> t.Settlement:
+def _settlement(done: Settlement) -> t.Settlement:
     return t.Settlement(
         period=done.period, is_closed=done.is_closed, checksum=done.checksum,
         breakage_points=done.breakage_points,
@@ -53,12 +55,12 @@ def _settlement(done: service.Settlement) -> t.Settlement:
     )
 
 
-def _errors(error: DomainError) -> list:
+def _errors(error: DomainError) -> list[t.SettlementError]:
     return to_user_errors(error, t.SettlementError, t.SettlementErrorCode)
 
 
 async def _settled(
-    info: strawberry.Info, label: str, settle: Callable[..., Awaitable[service.Settlement]]
+    info: strawberry.Info, label: str, settle: Callable[..., Awaitable[Settlement]]
 ) -> t.SettlementPayload:
     admin = require_admin(info)
     try:
@@ -132,6 +134,6 @@ async def settlement_runs(info: strawberry.Info, period: str) -> list[t.Settleme
     runs = await storage.read_runs(_checked_label(period))
     return [t.SettlementRun(
         id=strawberry.ID(str(r.id)), period=r.period, run_by=r.run_by,
-        started_at=moment(r.started_at), finished_at=moment(r.finished_at), outcome=r.outcome,
+        started_at=zoned_at(r.started_at), finished_at=zoned_at(r.finished_at), outcome=r.outcome,
         message=r.message, checksum=r.checksum, breakage_points=r.breakage_points,
     ) for r in runs]
