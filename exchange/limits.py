@@ -38,6 +38,15 @@ admin_name_length_max: Final = 64
 # Sweeps work in bounded batches so one run never holds locks for long.
 sweep_batch_size_max: Final = 500
 
+# A settlement run holds its period's lease; a run that died leaves it, and it lapses after this.
+settlement_lease_seconds: Final = 15 * 60
+
+# Caches and bounded work.
+account_ids_cached_max: Final = 100_000  # partner and operator account ids kept per process
+graphql_documents_cached_max: Final = 1_024  # parsed and validated queries kept per process
+card_number_attempts_max: Final = 5  # random card numbers tried before giving up
+rate_decimals_max: Final = 6  # decimals of an earn rate, multiplier or price
+
 # Retries of serialization and deadlock failures inside the service.
 transaction_attempts_max: Final = 8
 
@@ -64,5 +73,7 @@ spend_window_days: Final = 365  # the spend a SPEND_BAND segment looks at
 ranking_first_max: Final = 100
 ranking_history_events_max: Final = 500  # a member's most recent purchase lines scored
 popularity_items_max: Final = 100_000  # items counted for the popularity-only ranking
+ranking_history_days: Final = 730  # points live two years; older purchases say little today
+training_batch_rows_max: Final = 50_000  # purchase lines read per statement by training
 
 assert return_window_days_max + purchase_age_days_max < points_lifetime_days

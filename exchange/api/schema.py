@@ -56,7 +56,6 @@ from exchange.api.settlement.types import (
 _LIMIT_RULES: list[type[ASTValidationRule]] = [
     depth_rule(limits.query_depth_max, None), aliases_rule(limits.query_aliases_max),
 ]
-_CACHE_SIZE = 1024
 
 
 @strawberry.type(description="What this exchange is.")
@@ -181,8 +180,8 @@ def schema_extensions() -> list[Callable[[], SchemaExtension]]:
     return [
         lambda: AddValidationRules(_LIMIT_RULES),
         lambda: MaxTokensLimiter(limits.query_tokens_max),
-        lambda: ParserCache(maxsize=_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=_CACHE_SIZE),
+        lambda: ParserCache(maxsize=limits.graphql_documents_cached_max),
+        lambda: ValidationCache(maxsize=limits.graphql_documents_cached_max),
         lambda: MaskErrors(should_mask_error=should_mask_error),
     ]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from exchange import limits
 from exchange.cli.partner import write_new_private_key
 from exchange.clock import days_to_us, now_us
 from exchange.errors import DomainError
@@ -57,7 +58,6 @@ DEMO_OFFERS = (  # funder, title, kind, amount (points or percent), targeted cat
 )
 MEMBER_COUNT = 12
 HISTORY_DAYS = 120
-LOT_LIFETIME_DAYS = 730
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ async def _purchase(
         member_id=member.id, partner_id=partner.id, order_id=order_id, currency="EUR",
         amount_minor=amount_minor, points=points, occurred_at=at,
         available_at=at + days_to_us(partner.return_window_days),
-        expires_at=at + days_to_us(LOT_LIFETIME_DAYS),
+        expires_at=at + days_to_us(limits.points_lifetime_days),
     ), history, caller)
     if rng.random() < 0.08:  # now and then a customer returns half of it
         await service.refund_purchase(

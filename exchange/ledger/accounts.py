@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tortoise import BaseDBAsyncClient
 
+from exchange import limits
 from exchange.db import execute_many, fetch, fetch_one, opened_database
 from exchange.errors import DomainError
 from exchange.ledger.errors import LedgerErrorCode
@@ -77,7 +78,6 @@ async def lock_member(journal: Journal, member_id: int) -> MemberAccounts:
 # Account ids never change once created, so the hot path need not look them up each time.
 # Keyed by the database too: tests and tools open several databases in one process.
 _system_account_ids: dict[tuple[str, str, int], int] = {}
-_SYSTEM_ACCOUNT_IDS_MAX = 100_000
 
 
 async def system_account_id(conn: BaseDBAsyncClient, kind: AccountKind, owner_id: int) -> int:
@@ -92,7 +92,7 @@ async def system_account_id(conn: BaseDBAsyncClient, kind: AccountKind, owner_id
         raise DomainError(
             LedgerErrorCode.ACCOUNT_NOT_FOUND, f"no {kind} account for {owner_id}", "partner"
         )
-    if len(_system_account_ids) >= _SYSTEM_ACCOUNT_IDS_MAX:
+    if len(_system_account_ids) >= limits.account_ids_cached_max:
         _system_account_ids.clear()
     _system_account_ids[cache_key] = int(row["id"])
     return int(row["id"])

@@ -16,6 +16,7 @@ from tortoise import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from exchange import limits
 from exchange.clock import now_us
 from exchange.db import connection, fetch, fetch_one_as, fetch_value
 from exchange.errors import DomainError
@@ -23,7 +24,6 @@ from exchange.ledger.accounts import open_member_accounts
 from exchange.members.cards import is_valid_card_number, new_card_number
 from exchange.members.errors import MemberErrorCode
 
-_CARD_ATTEMPTS_MAX = 5
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$")
 _CUSTOMER_REF = re.compile(r"^[\x21-\x7e]{1,64}$")
 _REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
@@ -112,7 +112,7 @@ async def _link_existing(enrolment: Enrolment) -> EnrolResult:
 
 async def _create(enrolment: Enrolment) -> MemberRecord:
     referrer_id = await _referrer(enrolment.referral_code)
-    for _ in range(_CARD_ATTEMPTS_MAX):
+    for _ in range(limits.card_number_attempts_max):
         card_number, created_at = new_card_number(), now_us()
         try:
             async with in_transaction("default") as conn:

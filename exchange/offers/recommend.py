@@ -19,7 +19,6 @@ from exchange.offers.history import PurchaseEvent
 from exchange.offers.ranking import Reason, member_profile, score_candidates, select
 from exchange.offers.store import OfferRecord
 from exchange.offers.training import (
-    HISTORY_DAYS,
     HISTORY_SELECT,
     ServedModel,
     history_event,
@@ -94,6 +93,6 @@ async def member_history(conn: BaseDBAsyncClient, member_id: int, now: int
         conn,
         f"{HISTORY_SELECT} WHERE i.member_id = $1 AND i.occurred_at >= $2 "
         f"ORDER BY i.occurred_at DESC LIMIT {limits.ranking_history_events_max}",
-        member_id, now - days_to_us(HISTORY_DAYS),
+        member_id, now - days_to_us(limits.ranking_history_days),
     )
     return [history_event(row) for row in rows]

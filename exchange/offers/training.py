@@ -19,8 +19,6 @@ from exchange.offers.history import PurchaseEvent
 from exchange.offers.model import RankingModel, popularity_model, train_model
 from exchange.offers.tokens import event_tokens
 
-HISTORY_DAYS = 730  # points live two years; older purchases say little about today
-BATCH_ROWS = 50_000
 model_check_seconds = 30.0
 Progress = Callable[[str, int, int], None]
 # Purchase lines as history_event reads them.
@@ -61,7 +59,7 @@ async def read_history(conn: BaseDBAsyncClient, since: int, progress: Progress |
         rows = await fetch(
             conn,
             f"{HISTORY_SELECT} WHERE i.id > $1 AND i.occurred_at >= $2 "
-            f"ORDER BY i.id LIMIT {BATCH_ROWS}",
+            f"ORDER BY i.id LIMIT {limits.training_batch_rows_max}",
             after_id, since,
         )
         if not rows:
@@ -75,7 +73,7 @@ async def read_history(conn: BaseDBAsyncClient, since: int, progress: Progress |
 async def train_and_store(progress: Progress | None = None) -> ModelInfo:
     conn = connection()
     now = now_us()
-    events = await read_history(conn, now - days_to_us(HISTORY_DAYS), progress)
+    events = await read_history(conn, now - days_to_us(limits.ranking_history_days), progress)
     started = time.perf_counter()
     model = train_model(events, now_us=now, on_progress=(
         None if progress is None else lambda done, total: progress("training", done, total)))
@@ -146,7 +144,7 @@ async def _popularity_only(conn: BaseDBAsyncClient) -> RankingModel:
         "FROM purchase_items i JOIN partners p ON p.id = i.partner_id "
         "WHERE i.occurred_at >= $1 GROUP BY p.code, i.category, i.sku "
         f"ORDER BY members DESC LIMIT {limits.popularity_items_max}",
-        now - days_to_us(HISTORY_DAYS // 2),
+        now - days_to_us(limits.ranking_history_days // 2),
     )
     counts: dict[str, float] = {}
     for row in rows:

@@ -12,7 +12,6 @@ from exchange.errors import DomainError
 from exchange.registry.errors import RegistryErrorCode
 
 _KIND = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
-DAILY_COUNT_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +27,10 @@ async def set_activity(activity: Activity) -> Activity:
         raise DomainError(RegistryErrorCode.INVALID_ACTIVITY, "kind: 2-32 of a-z 0-9 _ -", "kind")
     if not 0 < activity.points <= limits.transfer_points_max:
         raise DomainError(RegistryErrorCode.INVALID_ACTIVITY, "points out of range", "points")
-    if not 0 < activity.daily_count_max <= DAILY_COUNT_MAX:
+    if not 0 < activity.daily_count_max <= limits.activity_daily_count_max:
         raise DomainError(
-            RegistryErrorCode.INVALID_ACTIVITY, f"1 to {DAILY_COUNT_MAX} a day", "dailyCountMax"
+            RegistryErrorCode.INVALID_ACTIVITY, f"1 to {limits.activity_daily_count_max} a day",
+            "dailyCountMax",
         )
     conn = connection()
     changed = await execute(

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
+from exchange import limits
 from exchange.clock import now_us
 from exchange.db import connection, execute, fetch_one_as
 from exchange.errors import DomainError
@@ -21,7 +22,6 @@ from exchange.registry.errors import RegistryErrorCode
 EARN_RATE_MAX = Decimal(1000)
 MULTIPLIER_MAX = Decimal(100)
 PRICE_MAX = Decimal(1000)
-_DECIMALS_MAX = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +43,11 @@ def _check(value: Decimal, name: str, upper: Decimal, *, positive: bool = False)
     is_finite = value.is_finite()
     low_ok = is_finite and (value > 0 if positive else value >= 0)
     exponent = value.as_tuple().exponent
-    if not low_ok or value > upper or not isinstance(exponent, int) or -exponent > _DECIMALS_MAX:
+    decimals_ok = isinstance(exponent, int) and -exponent <= limits.rate_decimals_max
+    if not low_ok or value > upper or not decimals_ok:
         raise DomainError(
             RegistryErrorCode.INVALID_RATE,
-            f"{name}: 0 to {upper} with at most {_DECIMALS_MAX} decimals",
+            f"{name}: 0 to {upper} with at most {limits.rate_decimals_max} decimals",
             name,
         )
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from tortoise import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from exchange import limits
 from exchange.clock import now_us, seconds_to_us
 from exchange.db import connection, execute, fetch_as, is_postgres
 from exchange.errors import DomainError
@@ -36,7 +37,6 @@ from exchange.settlement.statements import (
 )
 from exchange.settlement.storage import Settlement
 
-LOCK_STALE_SECONDS = 15 * 60  # a run that died leaves its lease; it lapses after this
 Progress = Callable[[str], None]
 
 
@@ -110,7 +110,7 @@ async def _take_lease(label: str) -> None:
         connection(),
         "UPDATE settlement_periods SET running_since = $1 WHERE period = $2 "
         "AND status = 'open' AND (running_since IS NULL OR running_since < $3)",
-        now, label, now - seconds_to_us(LOCK_STALE_SECONDS),
+        now, label, now - seconds_to_us(limits.settlement_lease_seconds),
     )
     if taken:
         return

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from exchange import limits
 from exchange.clock import now_us, seconds_to_us
 from exchange.db import connection, execute
 from exchange.members.service import create_member
 from exchange.settlement import storage
 from exchange.settlement.errors import SettlementErrorCode
-from exchange.settlement.service import LOCK_STALE_SECONDS, run_settlement
+from exchange.settlement.service import run_settlement
 from tests.ledger.helpers import row
 from tests.settlement.factories import (
     UTC_ZONE,
@@ -111,7 +112,7 @@ async def test_a_lease_left_by_a_dead_run_lapses(db: str) -> None:
     # given a lease taken longer ago than a run may take (its run died)
     await _march()
     await run_settlement("2026-03", ADMIN, UTC_ZONE)
-    stale = now_us() - seconds_to_us(LOCK_STALE_SECONDS + 1)
+    stale = now_us() - seconds_to_us(limits.settlement_lease_seconds + 1)
     await execute(connection(), "UPDATE settlement_periods SET running_since = $1 "
                                 "WHERE period = $2", stale, "2026-03")
     # when a run starts
