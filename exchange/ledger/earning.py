@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from exchange import limits
 from exchange.clock import days_to_us
-from exchange.db import fetch_one
+from exchange.db import fetch_value
 from exchange.errors import DomainError
 from exchange.ledger.accounts import MemberAccounts, partner_issued_account_id
 from exchange.ledger.errors import LedgerErrorCode
@@ -186,8 +186,8 @@ async def credit_member(
 
 async def _insert_earning(journal: Journal, request: PurchaseEarn) -> int:
     try:
-        row = await fetch_one(
-            journal.conn,
+        earning_id = await fetch_value(
+            journal.conn, int,
             "INSERT INTO earnings (member_id, partner_id, order_id, currency, amount_minor, "
             "amount_refunded_minor, points, points_reversed, occurred_at, created_at) "
             "VALUES ($1, $2, $3, $4, $5, 0, $6, 0, $7, $8) RETURNING id",
@@ -200,5 +200,5 @@ async def _insert_earning(journal: Journal, request: PurchaseEarn) -> int:
             f"order {request.order_id!r} was already recorded",
             "orderId",
         ) from None
-    assert row is not None
-    return int(row["id"])
+    assert earning_id is not None
+    return earning_id

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from tortoise import BaseDBAsyncClient
 
 from exchange import limits
-from exchange.db import execute, fetch_one
+from exchange.db import execute, fetch_value
 from exchange.ledger.kinds import TransferKind
 
 
@@ -50,19 +50,19 @@ class Journal:
         """Record one transfer; its balance effect is applied by `apply_balances`."""
         assert 0 < points <= limits.transfer_points_max, points
         assert debit_account_id != credit_account_id
-        row = await fetch_one(
-            self.conn,
+        transfer_id = await fetch_value(
+            self.conn, int,
             "INSERT INTO transfers (kind, debit_account_id, credit_account_id, points, "
             "linked_transfer_id, hold_id, earning_id, caller, reason, created_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             kind, debit_account_id, credit_account_id, points, linked_transfer_id, hold_id,
             earning_id, self.caller, reason, self.now_us,
         )
-        assert row is not None
+        assert transfer_id is not None
         self._deltas[debit_account_id] = self._deltas.get(debit_account_id, 0) - points
         self._deltas[credit_account_id] = self._deltas.get(credit_account_id, 0) + points
         self.kinds_posted[kind] += 1
-        return int(row["id"])
+        return transfer_id
 
     async def apply_balances(self) -> None:
         assert sum(self._deltas.values()) == 0, "a journal must balance"

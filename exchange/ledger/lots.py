@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from exchange.db import execute, execute_many, fetch, fetch_one
+from exchange.db import execute, execute_many, fetch_as, fetch_value
 from exchange.ledger.journal import Journal
 
 
@@ -34,16 +34,16 @@ class NewLot:
 
 
 async def create_lot(journal: Journal, lot: NewLot) -> int:
-    row = await fetch_one(
-        journal.conn,
+    lot_id = await fetch_value(
+        journal.conn, int,
         "INSERT INTO lots (member_id, issuer_account_id, earn_transfer_id, earning_id, points, "
         "points_remaining, is_pending, earned_at, available_at, expires_at) "
         "VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING id",
         lot.member_id, lot.issuer_account_id, lot.earn_transfer_id, lot.earning_id, lot.points,
         lot.is_pending, lot.earned_at, lot.available_at, lot.expires_at,
     )
-    assert row is not None
-    return int(row["id"])
+    assert lot_id is not None
+    return lot_id
 
 
 async def draw_lots(journal: Journal, member_id: int, points: int, transfer_id: int) -> list[Draw]:
@@ -52,19 +52,20 @@ async def draw_lots(journal: Journal, member_id: int, points: int, transfer_id: 
     The caller holds the member lock and has checked the available balance, which by the
     lot invariant equals what these lots hold.
     """
-    rows = await fetch(
-        journal.conn,
-        "SELECT id, points_remaining, expires_at FROM lots WHERE member_id = $1 "
-        "AND is_pending = $2 AND points_remaining > 0 ORDER BY expires_at, id",
+    spendable = await fetch_as(
+        journal.conn, Draw,
+        "SELECT id AS lot_id, points_remaining AS points, expires_at FROM lots "
+        "WHERE member_id = $1 AND is_pending = $2 AND points_remaining > 0 "
+        "ORDER BY expires_at, id",
         member_id, False,
     )
     draws: list[Draw] = []
     still_needed = points
-    for row in rows:
+    for lot in spendable:
         if still_needed == 0:
             break
-        take = min(still_needed, int(row["points_remaining"]))
-        draws.append(Draw(int(row["id"]), take, int(row["expires_at"])))
+        take = min(still_needed, lot.points)
+        draws.append(Draw(lot.lot_id, take, lot.expires_at))
         still_needed -= take
     assert still_needed == 0, f"lots of member {member_id} hold less than the balance"
     await _shift_lots(journal, draws, -1)
@@ -103,13 +104,12 @@ async def record_allocations(journal: Journal, transfer_id: int, draws: list[Dra
 
 async def allocations_of(journal: Journal, transfer_id: int) -> list[Draw]:
     """What a transfer drew, earliest expiry first."""
-    rows = await fetch(
-        journal.conn,
+    return await fetch_as(
+        journal.conn, Draw,
         "SELECT a.lot_id, a.points, l.expires_at FROM lot_allocations a "
         "JOIN lots l ON l.id = a.lot_id WHERE a.transfer_id = $1 ORDER BY l.expires_at, l.id",
         transfer_id,
     )
-    return [Draw(int(r["lot_id"]), int(r["points"]), int(r["expires_at"])) for r in rows]
 
 
 def split_draws(draws: list[Draw], points: int) -> tuple[list[Draw], list[Draw]]:
