@@ -34,18 +34,11 @@ class PurchaseOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class _Recorded:
-    """What a recorded purchase gave; stored with its idempotency key, so a retry gets the
-    first answer (the points and rules as they were, not as now)."""
+class _Recorded(EarnResult):
+    """What a recorded purchase gave, offers' bonuses included (in the debt, pending and
+    available counts too); stored with its idempotency key, so a retry gets the first answer
+    (the points and rules as they were, not as now)."""
 
-    earning_id: int
-    points: int
-    points_to_debt: int
-    points_pending: int
-    points_available: int
-    available_at: int
-    expires_at: int
-    rules_applied: list[str] = field(default_factory=list)
     offer_points: int = 0
     offer_ids: list[int] = field(default_factory=list)  # results stored before 0.2 have it too
 
