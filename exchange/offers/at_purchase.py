@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from tortoise import BaseDBAsyncClient
 
 from exchange import limits
-from exchange.db import connection, execute, execute_many, fetch
+from exchange.db import connection, execute, execute_many
 from exchange.offers.budgets import spend
 from exchange.offers.eligibility import (
     EarnLine,
@@ -20,7 +20,7 @@ from exchange.offers.eligibility import (
     purchase_points,
 )
 from exchange.offers.facts import member_facts
-from exchange.offers.store import OFFER_SELECT, OfferRecord, record_from_row
+from exchange.offers.store import OfferRecord, offers_for_partner
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +68,9 @@ async def candidate_offers(
     conn: BaseDBAsyncClient, kinds: tuple[str, ...], at: int, now: int, partner_id: int,
     partner_code: str,
 ) -> list[OfferRecord]:
-    """Offers of these kinds live at `at` that may target the partner, by ascending id (the
-    order their budgets are locked in). eligibility.targets_partner decides exactly."""
-    rows = await fetch(
-        conn,
-        f"{OFFER_SELECT} WHERE o.status = 'active' "
-        f"AND o.kind IN ({', '.join(f'${n}' for n in range(5, 5 + len(kinds)))}) "
-        "AND o.starts_at <= $1 AND o.ends_at > $1 "
-        "AND o.ends_at > $2 AND ((o.target_partners = '[]' AND o.funding_partner_id = $3) "
-        "OR o.target_partners LIKE $4) ORDER BY o.id",
-        at, now, partner_id, f'%"{partner_code}"%', *kinds,
-    )
-    return [record_from_row(row) for row in rows]
+    """Offers of these kinds live at `at` that target the partner, by ascending id (the order
+    their budgets are locked in): one indexed lookup of the partner in offer_targets."""
+    return await offers_for_partner(conn, kinds, at, now, partner_id, partner_code)
 
 
 async def record_award(conn: BaseDBAsyncClient, offer: OfferRecord, member_id: int,

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from tortoise import BaseDBAsyncClient
 
 from exchange.db import execute, fetch_one
 from exchange.offers.eligibility import paced_cap
-from exchange.offers.store import record_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    """What spending needs of an offer row: whether it is active, and its paced budget."""
+
+    status: str
+    points_awarded: int
+    budget_points: int
+    pacing: str
+    starts_at: int
+    ends_at: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> _Budget:
+        return cls(row["status"], row["points_awarded"], row["budget_points"], row["pacing"],
+                   row["starts_at"], row["ends_at"])
+
+
+async def _lock_budget(conn: BaseDBAsyncClient, offer_id: int) -> _Budget:
+    row = await fetch_one(
+        conn,
+        "SELECT status, points_awarded, budget_points, pacing, starts_at, ends_at FROM offers "
+        "WHERE id = $1 FOR UPDATE",
+        offer_id,
+    )
+    assert row is not None
+    return _Budget.from_row(row)
 
 
 async def spend(conn: BaseDBAsyncClient, offer_id: int, points: int, now: int) -> bool:
@@ -17,14 +47,8 @@ async def spend(conn: BaseDBAsyncClient, offer_id: int, points: int, now: int) -
     Callers lock offers by ascending id, after the member and before the shared partner
     accounts (ledger/journal.py), which keeps the lock order free of cycles.
     """
-    row = await fetch_one(
-        conn,
-        "SELECT o.*, '' AS funding_partner_code FROM offers o WHERE o.id = $1 FOR UPDATE",
-        offer_id,
-    )
-    assert row is not None
-    offer = record_from_row(row)
-    if offer.status != "active" or offer.points_awarded + points > paced_cap(offer.spec, now):
+    budget = await _lock_budget(conn, offer_id)
+    if budget.status != "active" or budget.points_awarded + points > paced_cap(budget, now):
         return False
     await execute(
         conn, "UPDATE offers SET points_awarded = points_awarded + $1 WHERE id = $2",

@@ -19,12 +19,11 @@ from tortoise import BaseDBAsyncClient
 
 from exchange import limits
 from exchange.clock import days_to_us
-from exchange.db import fetch
-from exchange.offers import changes
+from exchange.offers import changes, store
 from exchange.offers.eligibility import MemberFacts, paced_cap
 from exchange.offers.model import RankingModel
 from exchange.offers.ranking import CandidateSet, candidate_set
-from exchange.offers.store import OFFER_SELECT, OfferRecord, record_from_row
+from exchange.offers.store import OfferRecord
 from exchange.offers.tokens import category_token, item_token, partner_token
 
 catalogue_ttl_seconds = 5.0
@@ -86,7 +85,8 @@ def build_catalogue(offers: Sequence[OfferRecord], model: RankingModel | None, n
 
 def eligible_mask(catalogue: Catalogue, facts: MemberFacts, now: int) -> np.ndarray:
     """Which offers the member may be shown now (eligibility.can_show, for all at once)."""
-    mask = (catalogue.starts_at <= now) & (now < catalogue.ends_at) & catalogue.has_budget_at
+    live = (catalogue.starts_at <= now) & (now < catalogue.ends_at)
+    mask: np.ndarray = live & catalogue.has_budget_at
     enrolled_for = now - facts.enrolled_at
     mask &= (catalogue.segment != 1) | (enrolled_for < catalogue.segment_us)
     last = facts.last_purchase_at
@@ -108,13 +108,8 @@ def eligible_mask(catalogue: Catalogue, facts: MemberFacts, now: int) -> np.ndar
 
 
 async def live_offers(conn: BaseDBAsyncClient, now: int) -> list[OfferRecord]:
-    rows = await fetch(
-        conn,
-        f"{OFFER_SELECT} WHERE o.status = 'active' AND o.ends_at > $1 "
-        f"AND o.starts_at <= $2 ORDER BY o.id LIMIT {limits.offers_live_max}",
-        now, now + days_to_us(1),
-    )
-    return [record_from_row(row) for row in rows]
+    """Offers live now or starting within a day (a catalogue is kept for seconds, not days)."""
+    return await store.live_offers(conn, now, now + days_to_us(1), limits.offers_live_max)
 
 
 _cached: dict[str, tuple[float, Catalogue]] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
+from typing import Protocol
 
 from exchange.clock import days_to_us
 from exchange.offers.spec import BONUS_POINTS, MULTIPLIER, OfferSpec
@@ -57,7 +58,20 @@ def has_uses_left(offer: OfferRecord, facts: MemberFacts) -> bool:
     return facts.uses.get(offer.id, 0) < offer.spec.per_member_uses_max
 
 
-def paced_cap(spec: OfferSpec, now: int) -> int:
+class Paced(Protocol):
+    """What pacing needs of an offer: an OfferSpec, or the few columns a budget lock reads."""
+
+    @property
+    def budget_points(self) -> int: ...
+    @property
+    def pacing(self) -> str: ...
+    @property
+    def starts_at(self) -> int: ...
+    @property
+    def ends_at(self) -> int: ...
+
+
+def paced_cap(spec: Paced, now: int) -> int:
     """The most the offer may have awarded by `now`. Even pacing releases the budget day by
     day over the window, so an early rush cannot spend what later days were meant to get."""
     if spec.pacing != "even":

@@ -7,6 +7,7 @@ Like every table here, `*_at` columns are microseconds since the epoch (exchange
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
@@ -17,8 +18,7 @@ PACINGS = ("none", "even")
 
 
 class Offer(Model):
-    """A partner-funded offer. Targets are JSON lists: partner codes, category names, item ids
-    ("PARTNERCODE/sku"); an empty list does not narrow the offer."""
+    """A partner-funded offer; whom it targets is in offer_targets."""
 
     id = fields.BigIntField(primary_key=True)
     funding_partner_id = fields.BigIntField(db_index=True)
@@ -26,9 +26,6 @@ class Offer(Model):
     kind = fields.CharField(max_length=16)
     bonus_points = fields.BigIntField(default=0)  # bonus_points: per qualifying purchase
     percent = fields.IntField(default=0)  # multiplier: extra percent; reward_discount: off
-    target_partners = fields.TextField(default="[]")
-    target_categories = fields.TextField(default="[]")
-    target_items = fields.TextField(default="[]")
     segment = fields.CharField(max_length=12, default="everyone")
     segment_days = fields.IntField(default=0)  # new_member: enrolled within; lapsed: no buy in
     spend_currency = fields.CharField(max_length=3, default="")
@@ -58,6 +55,32 @@ class Offer(Model):
             CheckConstraint(check="points_awarded >= 0 AND points_awarded <= budget_points",
                             name="offers_awarded_within_budget"),
             CheckConstraint(check="per_member_uses_max > 0", name="offers_uses_positive"),
+        ]
+
+
+class OfferTarget(Model):
+    """One target of an offer: a partner code, a category name or an item ("PARTNERCODE/sku").
+    No target of a kind does not narrow the offer by it (spec.Targeting says how). A table, not
+    JSON text, so that finding a partner's offers is an index lookup on (kind, value).
+
+    Targets are written with their offer and never change. RESTRICT, not CASCADE: offers are
+    never deleted, and a migration that rebuilt `offers` on SQLite (DROP TABLE) must fail
+    rather than silently delete every target.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    offer: fields.ForeignKeyRelation[Offer] = fields.ForeignKeyField(
+        "exchange.Offer", related_name="targets", on_delete=fields.RESTRICT)
+    kind = fields.CharField(max_length=8)
+    value = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "offer_targets"
+        indexes = [Index(fields=("kind", "value", "offer_id"), name="offer_targets_kind_value")]
+        constraints = [
+            CheckConstraint(check="kind IN ('partner', 'category', 'item')",
+                            name="offer_targets_kind_known"),
+            UniqueConstraint(fields=("offer_id", "kind", "value"), name="offer_targets_uniq"),
         ]
 
 

@@ -189,12 +189,17 @@ def adjustment(**changes: object) -> str:
 def offer(**changes: object) -> str:
     return _insert("offers", **{
         "funding_partner_id": 1, "title": "t", "kind": "bonus_points", "bonus_points": 10,
-        "percent": 0, "target_partners": "[]", "target_categories": "[]", "target_items": "[]",
+        "percent": 0,
         "segment": "everyone", "segment_days": 0, "spend_currency": "", "spend_min_minor": 0,
         "starts_at": 0, "ends_at": 10, "requires_activation": False, "budget_points": 100,
         "points_awarded": 0, "per_member_uses_max": 1, "pacing": "none", "status": "active",
         "created_by": "admin:a", "created_at": 0, "updated_at": 0, **changes,
     })
+
+
+def offer_target(**changes: object) -> str:
+    return _insert("offer_targets", **{"offer_id": 1, "kind": "partner", "value": "fuel",
+                                       **changes})
 
 
 def offer_activation(**changes: object) -> str:
@@ -359,6 +364,11 @@ CASES: dict[str, Case] = {
          update("offers", "points_awarded = budget_points + 1")),
     ),
     "offers_uses_positive": Case((), (offer(per_member_uses_max=0),)),
+    "offer_targets_kind_known": Case(
+        (offer(), offer_target()),
+        (offer_target(kind="brand"), update("offer_targets", "kind = 'partners'")),
+    ),
+    "offer_targets_uniq": Case((offer(), offer_target()), (offer_target(),)),
     "offer_activations_uniq": Case((offer_activation(),), (offer_activation(activated_at=5),)),
     "offer_awards_points_positive": Case((), (offer_award(points=0),)),
     "offer_awards_earning_uniq": Case((offer_award(),), (offer_award(member_id=2, points=7),)),

@@ -15,7 +15,7 @@ LEDGER_TABLES = (
 STATE_TABLES = (
     *LEDGER_TABLES,
     "members", "member_links", "partners", "partner_rates", "partner_keys", "partner_activities",
-    "offers", "offer_activations", "offer_awards", "purchase_items",
+    "offers", "offer_targets", "offer_activations", "offer_awards", "purchase_items",
 )
 
 Snapshot = dict[str, list[dict[str, Any]]]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import random
 import statistics
 import sys
@@ -38,6 +37,7 @@ from exchange.db import (
     close_database,
     connection,
     execute_many,
+    fetch,
     migrate,
     open_database,
     opened_database,
@@ -101,24 +101,30 @@ async def _seed(args: argparse.Namespace, progress: Progress) -> tuple[list, lis
 
 async def _insert_offers(args: argparse.Namespace, partners: list, rng: random.Random,
                          now: int) -> None:
-    rows = []
+    rows, targets = [], []
     for n in range(args.offers):
         funder = rng.choice(partners)
-        targets = [f"c{rng.randrange(CATEGORIES)}" for _ in range(rng.randint(0, 2))]
+        # dict.fromkeys: a category drawn twice is one target (offer_targets is unique).
+        categories = list(dict.fromkeys(
+            f"c{rng.randrange(CATEGORIES)}" for _ in range(rng.randint(0, 2))))
         items = [f"{funder.code}/sku{rng.randrange(SKUS)}"] if rng.random() < 0.3 else []
-        rows.append((funder.id, f"offer {n}", "bonus_points", 50, 0, "[]",
-                     json.dumps(targets), json.dumps(items), "everyone", 0, "", 0, None,
+        rows.append((funder.id, f"offer {n}", "bonus_points", 50, 0, "everyone", 0, "", 0, None,
                      now - days_to_us(1), now + days_to_us(30), False, 100_000, 0, 3, "none",
                      "active", "admin:bench", now, now))
+        targets.append([("category", c) for c in categories] + [("item", i) for i in items])
     await execute_many(
         connection(),
-        "INSERT INTO offers (funding_partner_id, title, kind, bonus_points, percent, "
-        "target_partners, target_categories, target_items, segment, segment_days, "
-        "spend_currency, spend_min_minor, spend_max_minor, starts_at, ends_at, "
+        "INSERT INTO offers (funding_partner_id, title, kind, bonus_points, percent, segment, "
+        "segment_days, spend_currency, spend_min_minor, spend_max_minor, starts_at, ends_at, "
         "requires_activation, budget_points, points_awarded, per_member_uses_max, pacing, "
         "status, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-        "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+        "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         rows)
+    ids = [r["id"] for r in await fetch(connection(), "SELECT id FROM offers ORDER BY id")]
+    await execute_many(
+        connection(), "INSERT INTO offer_targets (offer_id, kind, value) VALUES ($1, $2, $3)",
+        [(offer_id, kind, value) for offer_id, pairs in zip(ids, targets, strict=True)
+         for kind, value in pairs])
 
 
 def _percentiles(samples_ms: list[float]) -> str:
