@@ -7,15 +7,13 @@ import strawberry
 from exchange.api.callers import caller_of
 from exchange.api.common import moment, to_user_errors
 from exchange.api.members.types import (
-    ActivityError,
-    ActivityErrorCode,
+    ActivityRecordError,
     ActivityRecordInput,
     ActivityRecordPayload,
     Balances,
     Expiry,
     Member,
     MemberEnrollError,
-    MemberEnrollErrorCode,
     MemberEnrollInput,
     MemberEnrollPayload,
 )
@@ -49,9 +47,7 @@ async def member_enroll(info: strawberry.Info, input: MemberEnrollInput) -> Memb
     try:
         view = await enrol_and_view(enrolment)
     except DomainError as error:
-        return MemberEnrollPayload(
-            errors=to_user_errors(error, MemberEnrollError, MemberEnrollErrorCode)
-        )
+        return MemberEnrollPayload(errors=to_user_errors(error, MemberEnrollError))
     return MemberEnrollPayload(member=_member(view), is_new_member=view.is_new_member)
 
 
@@ -69,9 +65,7 @@ async def activity_record(
             caller_of(info), input.card_number, input.kind, input.idempotency_key
         )
     except DomainError as error:
-        return ActivityRecordPayload(
-            errors=to_user_errors(error, ActivityError, ActivityErrorCode)
-        )
+        return ActivityRecordPayload(errors=to_user_errors(error, ActivityRecordError))
     return ActivityRecordPayload(
         points=result.points, points_available=result.points_available,
         points_to_debt=result.points_to_debt, expires_at=moment(result.expires_at),

@@ -6,14 +6,31 @@ from enum import Enum
 
 import strawberry
 
-from exchange.api.common import Money, merged_enum, user_error_type
+from exchange.api.common import Money, error_enum, user_error_type
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
 from exchange.members.errors import MemberErrorCode
-from exchange.offers.errors import OfferErrorCode as DomainCode
+from exchange.offers.errors import OfferErrorCode
 from exchange.offers.ranking import Reason
 
-OfferErrorCode = merged_enum("OfferErrorCode", DomainCode, MemberErrorCode)
-OfferError = user_error_type("OfferError", OfferErrorCode)
+# Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
+OfferCreateErrorCode = error_enum(
+    "OfferCreateErrorCode",
+    OfferErrorCode.INVALID_OFFER, OfferErrorCode.PARTNER_NOT_FOUND,
+    OfferErrorCode.TOO_MANY_OFFERS, OfferErrorCode.OFFER_NOT_FOUND,
+)
+OfferCreateError = user_error_type("OfferCreateError", OfferCreateErrorCode)
+OfferUpdateErrorCode = error_enum(
+    "OfferUpdateErrorCode",
+    OfferErrorCode.OFFER_NOT_FOUND, OfferErrorCode.INVALID_OFFER,
+    OfferErrorCode.OFFER_NOT_ACTIVE, OfferErrorCode.BUDGET_BELOW_AWARDED,
+)
+OfferUpdateError = user_error_type("OfferUpdateError", OfferUpdateErrorCode)
+OfferActivateErrorCode = error_enum(
+    "OfferActivateErrorCode",
+    MemberErrorCode.MEMBER_NOT_FOUND, OfferErrorCode.OFFER_NOT_FOUND,
+    OfferErrorCode.OFFER_NOT_ACTIVE, OfferErrorCode.NOT_ELIGIBLE,
+)
+OfferActivateError = user_error_type("OfferActivateError", OfferActivateErrorCode)
 OfferReason = strawberry.enum(Reason, name="OfferReason",
                               description="The largest part of a ranked offer's score.")
 
@@ -166,12 +183,18 @@ class OfferActivation:
 
 
 @strawberry.type
-class OfferPayload:
+class OfferCreatePayload:
     offer: Offer | None = None
-    errors: list[OfferError] = strawberry.field(default_factory=list)
+    errors: list[OfferCreateError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OfferUpdatePayload:
+    offer: Offer | None = None
+    errors: list[OfferUpdateError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class OfferActivatePayload:
     activation: OfferActivation | None = None
-    errors: list[OfferError] = strawberry.field(default_factory=list)
+    errors: list[OfferActivateError] = strawberry.field(default_factory=list)

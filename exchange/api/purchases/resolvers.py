@@ -10,13 +10,14 @@ from exchange.api.callers import caller_of
 from exchange.api.common import moment, moment_us, money, to_user_errors
 from exchange.api.purchases.types import (
     EarnQuote,
+    EarnQuoteError,
     EarnQuoteInput,
     EarnQuotePayload,
     PurchaseEarning,
-    PurchaseError,
-    PurchaseErrorCode,
+    PurchaseRecordError,
     PurchaseRecordInput,
     PurchaseRecordPayload,
+    PurchaseRefundError,
     PurchaseRefundInput,
     PurchaseRefundPayload,
 )
@@ -38,10 +39,6 @@ def _purchase(data: EarnQuoteInput) -> Purchase:
     )
 
 
-def _errors(error: Exception) -> list:
-    return to_user_errors(error, PurchaseError, PurchaseErrorCode)
-
-
 def _quote(quote: PurchaseQuote) -> EarnQuote:
     return EarnQuote(
         points=quote.points, offer_points=quote.offer_points,
@@ -54,7 +51,7 @@ async def earn_quote(info: strawberry.Info, input: EarnQuoteInput) -> EarnQuoteP
     try:
         quote = await purchases.quote_purchase(caller_of(info), _purchase(input))
     except DomainError as error:
-        return EarnQuotePayload(errors=_errors(error))
+        return EarnQuotePayload(errors=to_user_errors(error, EarnQuoteError))
     return EarnQuotePayload(quote=_quote(quote))
 
 
@@ -66,7 +63,7 @@ async def purchase_record(
             caller_of(info), _purchase(input), input.idempotency_key
         )
     except DomainError as error:
-        return PurchaseRecordPayload(errors=_errors(error))
+        return PurchaseRecordPayload(errors=to_user_errors(error, PurchaseRecordError))
     quote = outcome.quote
     return PurchaseRecordPayload(purchase=PurchaseEarning(
         points=quote.points, points_pending=outcome.points_pending,
@@ -85,7 +82,7 @@ async def purchase_refund(
             caller_of(info), input.order_id, input.currency, input.amount, input.idempotency_key
         )
     except DomainError as error:
-        return PurchaseRefundPayload(errors=_errors(error))
+        return PurchaseRefundPayload(errors=to_user_errors(error, PurchaseRefundError))
     return PurchaseRefundPayload(
         points_reversed=result.points_reversed, points_to_debt=result.points_to_debt
     )

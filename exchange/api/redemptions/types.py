@@ -6,13 +6,56 @@ from enum import Enum
 
 import strawberry
 
-from exchange.api.common import merged_enum, user_error_type
+from exchange.api.common import error_enum, user_error_type
 from exchange.api.scalars import ZonedDateTime
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.members.errors import MemberErrorCode
 
-RedemptionErrorCode = merged_enum("RedemptionErrorCode", LedgerErrorCode, MemberErrorCode)
-RedemptionError = user_error_type("RedemptionError", RedemptionErrorCode)
+# Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
+RedemptionAuthorizeErrorCode = error_enum(
+    "RedemptionAuthorizeErrorCode",
+    MemberErrorCode.MEMBER_NOT_FOUND,
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INSUFFICIENT_POINTS,
+    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+RedemptionAuthorizeError = user_error_type(
+    "RedemptionAuthorizeError", RedemptionAuthorizeErrorCode
+)
+RedemptionCaptureErrorCode = error_enum(
+    "RedemptionCaptureErrorCode",
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.HOLD_NOT_FOUND,
+    LedgerErrorCode.HOLD_EXPIRED, LedgerErrorCode.HOLD_ALREADY_RESOLVED,
+    LedgerErrorCode.CAPTURE_EXCEEDS_HOLD, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+RedemptionCaptureError = user_error_type("RedemptionCaptureError", RedemptionCaptureErrorCode)
+RedemptionVoidErrorCode = error_enum(
+    "RedemptionVoidErrorCode",
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.HOLD_NOT_FOUND,
+    LedgerErrorCode.HOLD_ALREADY_RESOLVED, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+RedemptionVoidError = user_error_type("RedemptionVoidError", RedemptionVoidErrorCode)
+PointsRedeemErrorCode = error_enum(
+    "PointsRedeemErrorCode",
+    MemberErrorCode.MEMBER_NOT_FOUND,
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INSUFFICIENT_POINTS,
+    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+PointsRedeemError = user_error_type("PointsRedeemError", PointsRedeemErrorCode)
+RedemptionRefundErrorCode = error_enum(
+    "RedemptionRefundErrorCode",
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.HOLD_NOT_FOUND,
+    LedgerErrorCode.REFUND_EXCEEDS_REDEMPTION, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+RedemptionRefundError = user_error_type("RedemptionRefundError", RedemptionRefundErrorCode)
 
 
 @strawberry.enum(description="Where a redemption stands.")
@@ -74,13 +117,31 @@ class RedemptionRefundInput:
 
 
 @strawberry.type
-class RedemptionPayload:
+class RedemptionAuthorizePayload:
     redemption: Redemption | None = None
-    errors: list[RedemptionError] = strawberry.field(default_factory=list)
+    errors: list[RedemptionAuthorizeError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RedemptionCapturePayload:
+    redemption: Redemption | None = None
+    errors: list[RedemptionCaptureError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RedemptionVoidPayload:
+    redemption: Redemption | None = None
+    errors: list[RedemptionVoidError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PointsRedeemPayload:
+    redemption: Redemption | None = None
+    errors: list[PointsRedeemError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class RedemptionRefundPayload:
     points_refunded: int | None = None
     points_refunded_total: int | None = None
-    errors: list[RedemptionError] = strawberry.field(default_factory=list)
+    errors: list[RedemptionRefundError] = strawberry.field(default_factory=list)

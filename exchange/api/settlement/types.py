@@ -6,12 +6,34 @@ from enum import Enum
 
 import strawberry
 
-from exchange.api.common import Money, merged_enum, user_error_type
+from exchange.api.common import Money, error_enum, user_error_type
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
-from exchange.settlement.errors import SettlementErrorCode as DomainCode
+from exchange.settlement.errors import SettlementErrorCode
 
-SettlementErrorCode = merged_enum("SettlementErrorCode", DomainCode)
-SettlementError = user_error_type("SettlementError", SettlementErrorCode)
+# Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
+SettlementRunErrorCode = error_enum(
+    "SettlementRunErrorCode",
+    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
+    SettlementErrorCode.EARLIER_PERIOD_OPEN, SettlementErrorCode.SETTLEMENT_RUNNING,
+    SettlementErrorCode.NO_PRICE, SettlementErrorCode.LEDGER_MISMATCH,
+)
+SettlementRunError = user_error_type("SettlementRunError", SettlementRunErrorCode)
+SettlementCloseErrorCode = error_enum(
+    "SettlementCloseErrorCode",
+    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_NOT_OVER,
+    SettlementErrorCode.PERIOD_CLOSED, SettlementErrorCode.EARLIER_PERIOD_OPEN,
+    SettlementErrorCode.SETTLEMENT_RUNNING, SettlementErrorCode.NO_PRICE,
+    SettlementErrorCode.LEDGER_MISMATCH,
+)
+SettlementCloseError = user_error_type("SettlementCloseError", SettlementCloseErrorCode)
+SettlementAdjustmentAddErrorCode = error_enum(
+    "SettlementAdjustmentAddErrorCode",
+    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
+    SettlementErrorCode.INVALID_ADJUSTMENT, SettlementErrorCode.PARTNER_NOT_FOUND,
+)
+SettlementAdjustmentAddError = user_error_type(
+    "SettlementAdjustmentAddError", SettlementAdjustmentAddErrorCode
+)
 
 
 @strawberry.enum(description="What a statement line settles.")
@@ -88,9 +110,15 @@ class SettlementPeriodInput:
 
 
 @strawberry.type
-class SettlementPayload:
+class SettlementRunPayload:
     settlement: Settlement | None = None
-    errors: list[SettlementError] = strawberry.field(default_factory=list)
+    errors: list[SettlementRunError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SettlementClosePayload:
+    settlement: Settlement | None = None
+    errors: list[SettlementCloseError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A fee (negative) or credit (positive) on a partner's statement.")
@@ -105,4 +133,4 @@ class SettlementAdjustmentAddInput:
 @strawberry.type
 class SettlementAdjustmentAddPayload:
     amount: Money | None = None
-    errors: list[SettlementError] = strawberry.field(default_factory=list)
+    errors: list[SettlementAdjustmentAddError] = strawberry.field(default_factory=list)
