@@ -31,7 +31,13 @@ from exchange.api.errors import should_mask_error
 from exchange.api.members import resolvers as members
 from exchange.api.members.types import ActivityRecordPayload, Member, MemberEnrollPayload
 from exchange.api.offers import resolvers as offer_resolvers
-from exchange.api.offers.types import Offer, OfferActivatePayload, OfferPayload, OfferRanking
+from exchange.api.offers.types import (
+    Offer,
+    OfferActivatePayload,
+    OfferCreatePayload,
+    OfferRanking,
+    OfferUpdatePayload,
+)
 from exchange.api.partners import resolvers as partners
 from exchange.api.partners.types import Partner
 from exchange.api.purchases import resolvers as purchases
@@ -41,15 +47,22 @@ from exchange.api.purchases.types import (
     PurchaseRefundPayload,
 )
 from exchange.api.redemptions import resolvers as redemptions
-from exchange.api.redemptions.types import RedemptionPayload, RedemptionRefundPayload
+from exchange.api.redemptions.types import (
+    PointsRedeemPayload,
+    RedemptionAuthorizePayload,
+    RedemptionCapturePayload,
+    RedemptionRefundPayload,
+    RedemptionVoidPayload,
+)
 from exchange.api.scalars import SCALAR_MAP
 from exchange.api.settlement import resolvers as settlement
 from exchange.api.settlement.types import (
     OperatorResult,
     ProvenanceCell,
     SettlementAdjustmentAddPayload,
-    SettlementPayload,
+    SettlementClosePayload,
     SettlementRun,
+    SettlementRunPayload,
     SettlementStatement,
 )
 
@@ -132,28 +145,28 @@ class Mutation:
         resolver=members.activity_record,
         description="Award the points of an activity the partner rewards.",
     )
-    redemption_authorize: RedemptionPayload = strawberry.mutation(
+    redemption_authorize: RedemptionAuthorizePayload = strawberry.mutation(
         resolver=redemptions.redemption_authorize, description="Hold points at checkout."
     )
-    redemption_capture: RedemptionPayload = strawberry.mutation(
+    redemption_capture: RedemptionCapturePayload = strawberry.mutation(
         resolver=redemptions.redemption_capture,
         description="Burn all or part of a hold; the rest goes back to the member.",
     )
-    redemption_void: RedemptionPayload = strawberry.mutation(
+    redemption_void: RedemptionVoidPayload = strawberry.mutation(
         resolver=redemptions.redemption_void, description="Release a hold."
     )
-    points_redeem: RedemptionPayload = strawberry.mutation(
+    points_redeem: PointsRedeemPayload = strawberry.mutation(
         resolver=redemptions.points_redeem, description="Burn points in one step."
     )
     redemption_refund: RedemptionRefundPayload = strawberry.mutation(
         resolver=redemptions.redemption_refund,
         description="Give burned points back to the member.",
     )
-    offer_create: OfferPayload = strawberry.mutation(
+    offer_create: OfferCreatePayload = strawberry.mutation(
         resolver=offer_resolvers.offer_create,
         description="Create an offer: the calling partner funds it (admins name the funder).",
     )
-    offer_update: OfferPayload = strawberry.mutation(
+    offer_update: OfferUpdatePayload = strawberry.mutation(
         resolver=offer_resolvers.offer_update,
         description="Change an offer's title, end, budget, limits, pacing or status.",
     )
@@ -161,11 +174,11 @@ class Mutation:
         resolver=offer_resolvers.offer_activate,
         description="Activate (clip) an offer for a member; activating again changes nothing.",
     )
-    settlement_run: SettlementPayload = strawberry.mutation(
+    settlement_run: SettlementRunPayload = strawberry.mutation(
         resolver=settlement.settlement_run,
         description="Build every partner's statement for an open period (admins).",
     )
-    settlement_close: SettlementPayload = strawberry.mutation(
+    settlement_close: SettlementClosePayload = strawberry.mutation(
         resolver=settlement.settlement_close,
         description="Run a last time and close the period for good (admins).",
     )

@@ -46,7 +46,13 @@ def _parsed(value: Any) -> tuple[ast.AST, dict[str, Any]] | None:
 
 def error_codes(*roots: Any) -> set[str]:
     """The names of every error code reachable from the given functions."""
-    codes: set[str] = set()
+    return {code.name for code in error_members(*roots)}
+
+
+def error_members(*roots: Any) -> set[Enum]:
+    """Every error code (a member of a domain's `...ErrorCode` enum) reachable from the given
+    functions."""
+    codes: set[Enum] = set()
     seen: set[int] = set()
     stack = list(roots)
     while stack:
@@ -64,7 +70,7 @@ def error_codes(*roots: Any) -> set[str]:
             found = _resolve(node, names)
             if isinstance(found, Enum) and type(found).__name__.endswith("ErrorCode"):
                 if _is_ours(type(found)):
-                    codes.add(found.name)
+                    codes.add(found)
             elif isinstance(found, FunctionType | type) and _is_ours(found):
                 stack.append(found)
     return codes

@@ -19,12 +19,6 @@ from exchange.offers.errors import OfferErrorCode
 from exchange.offers.spec import OfferChange, OfferSpec, Segment, Targeting
 from exchange.offers.store import OfferRecord
 
-_ERRORS = DomainError
-
-
-def _errors(error: Exception) -> list[t.OfferError]:
-    return to_user_errors(error, t.OfferError, t.OfferErrorCode)
-
 
 def _offer_id(text: str) -> int:
     if not text.isdigit() or len(text) > 18:
@@ -105,16 +99,20 @@ def _own_view(caller: Caller, offer: OfferRecord) -> t.Offer:
     return offer_view(offer, caller.partner_id, caller.partner_id is None)
 
 
-async def offer_create(info: strawberry.Info, input: t.OfferCreateInput) -> t.OfferPayload:
+async def offer_create(
+    info: strawberry.Info, input: t.OfferCreateInput
+) -> t.OfferCreatePayload:
     caller = partner_or_admin(info)
     try:
         offer = await service.create(caller, _spec(input), input.funding_partner_code)
-    except _ERRORS as error:
-        return t.OfferPayload(errors=_errors(error))
-    return t.OfferPayload(offer=_own_view(caller, offer))
+    except DomainError as error:
+        return t.OfferCreatePayload(errors=to_user_errors(error, t.OfferCreateError))
+    return t.OfferCreatePayload(offer=_own_view(caller, offer))
 
 
-async def offer_update(info: strawberry.Info, input: t.OfferUpdateInput) -> t.OfferPayload:
+async def offer_update(
+    info: strawberry.Info, input: t.OfferUpdateInput
+) -> t.OfferUpdatePayload:
     caller = partner_or_admin(info)
     change = OfferChange(
         title=input.title, ends_at=None if input.ends_at is None else moment_us(input.ends_at),
@@ -124,9 +122,9 @@ async def offer_update(info: strawberry.Info, input: t.OfferUpdateInput) -> t.Of
     )
     try:
         offer = await service.update(caller, _offer_id(input.offer_id), change)
-    except _ERRORS as error:
-        return t.OfferPayload(errors=_errors(error))
-    return t.OfferPayload(offer=_own_view(caller, offer))
+    except DomainError as error:
+        return t.OfferUpdatePayload(errors=to_user_errors(error, t.OfferUpdateError))
+    return t.OfferUpdatePayload(offer=_own_view(caller, offer))
 
 
 async def offer_activate(
@@ -136,8 +134,8 @@ async def offer_activate(
     try:
         done = await service.activate_for_card(caller, input.card_number,
                                                _offer_id(input.offer_id))
-    except _ERRORS as error:
-        return t.OfferActivatePayload(errors=_errors(error))
+    except DomainError as error:
+        return t.OfferActivatePayload(errors=to_user_errors(error, t.OfferActivateError))
     return t.OfferActivatePayload(activation=t.OfferActivation(
         offer=offer_view(done.offer, caller.partner_id, False), card_number=input.card_number,
         activated_at=zoned_at(done.activated_at), activated_by=done.activated_by,
@@ -153,7 +151,7 @@ async def offers(
     try:
         ranking = await service.rank_for_card(caller.partner_id_or_raise(), card_number, first,
                                               exploration=exploration)
-    except _ERRORS as error:
+    except DomainError as error:
         raise CodedError(error.code.value, error.message) from None
     return t.OfferRanking(
         offers=[t.RankedOffer(

@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import strawberry
 
-from exchange.api.common import Money, merged_enum, user_error_type
+from exchange.api.common import Money, error_enum, user_error
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
 from exchange.members.errors import MemberErrorCode
-from exchange.offers.errors import OfferErrorCode as DomainCode
+from exchange.offers.errors import OfferErrorCode
 from exchange.offers.ranking import Reason
 
-OfferErrorCode = merged_enum("OfferErrorCode", DomainCode, MemberErrorCode)
-if TYPE_CHECKING:  # classes made by a call are no types to mypy
-    OfferError = Any
+# Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
+OfferCreateErrorCode = error_enum(
+    "OfferCreateErrorCode",
+    OfferErrorCode.INVALID_OFFER, OfferErrorCode.PARTNER_NOT_FOUND,
+    OfferErrorCode.TOO_MANY_OFFERS, OfferErrorCode.OFFER_NOT_FOUND,
+)
+@user_error(OfferCreateErrorCode)
+class OfferCreateError:
+    """An expected failure of offerCreate; nothing was changed."""
+
+
+OfferUpdateErrorCode = error_enum(
+    "OfferUpdateErrorCode",
+    OfferErrorCode.OFFER_NOT_FOUND, OfferErrorCode.INVALID_OFFER,
+    OfferErrorCode.OFFER_NOT_ACTIVE, OfferErrorCode.BUDGET_BELOW_AWARDED,
+)
+@user_error(OfferUpdateErrorCode)
+class OfferUpdateError:
+    """An expected failure of offerUpdate; nothing was changed."""
+
+
+OfferActivateErrorCode = error_enum(
+    "OfferActivateErrorCode",
+    MemberErrorCode.MEMBER_NOT_FOUND, OfferErrorCode.OFFER_NOT_FOUND,
+    OfferErrorCode.OFFER_NOT_ACTIVE, OfferErrorCode.NOT_ELIGIBLE,
+)
+@user_error(OfferActivateErrorCode)
+class OfferActivateError:
+    """An expected failure of offerActivate; nothing was changed."""
+
+
+if TYPE_CHECKING:  # an enum made by a call is no type to mypy
     OfferReason = Reason
 else:
-    OfferError = user_error_type("OfferError", OfferErrorCode)
     OfferReason = strawberry.enum(Reason, name="OfferReason",
                                   description="The largest part of a ranked offer's score.")
 
@@ -171,12 +199,18 @@ class OfferActivation:
 
 
 @strawberry.type
-class OfferPayload:
+class OfferCreatePayload:
     offer: Offer | None = None
-    errors: list[OfferError] = strawberry.field(default_factory=list)
+    errors: list[OfferCreateError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OfferUpdatePayload:
+    offer: Offer | None = None
+    errors: list[OfferUpdateError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class OfferActivatePayload:
     activation: OfferActivation | None = None
-    errors: list[OfferError] = strawberry.field(default_factory=list)
+    errors: list[OfferActivateError] = strawberry.field(default_factory=list)

@@ -7,19 +7,21 @@ from decimal import Decimal
 import strawberry
 
 from exchange.api.callers import caller_of
-from exchange.api.common import moment, moment_us, money, to_user_errors
+from exchange.api.common import moment_us, money, to_user_errors
 from exchange.api.purchases.types import (
     EarnQuote,
+    EarnQuoteError,
     EarnQuoteInput,
     EarnQuotePayload,
     PurchaseEarning,
-    PurchaseError,
-    PurchaseErrorCode,
+    PurchaseRecordError,
     PurchaseRecordInput,
     PurchaseRecordPayload,
+    PurchaseRefundError,
     PurchaseRefundInput,
     PurchaseRefundPayload,
 )
+from exchange.api.scalars import zoned_at
 from exchange.errors import DomainError
 from exchange.operations import purchases
 from exchange.program.purchases import Purchase, PurchaseQuote
@@ -38,15 +40,11 @@ def _purchase(data: EarnQuoteInput) -> Purchase:
     )
 
 
-def _errors(error: Exception) -> list:
-    return to_user_errors(error, PurchaseError, PurchaseErrorCode)
-
-
 def _quote(quote: PurchaseQuote) -> EarnQuote:
     return EarnQuote(
         points=quote.points, offer_points=quote.offer_points,
-        amount=money(quote.amount, quote.currency), pending_until=moment(quote.available_at),
-        expires_at=moment(quote.expires_at), rules_applied=list(quote.rules_applied),
+        amount=money(quote.amount, quote.currency), pending_until=zoned_at(quote.available_at),
+        expires_at=zoned_at(quote.expires_at), rules_applied=list(quote.rules_applied),
     )
 
 
@@ -54,7 +52,7 @@ async def earn_quote(info: strawberry.Info, input: EarnQuoteInput) -> EarnQuoteP
     try:
         quote = await purchases.quote_purchase(caller_of(info), _purchase(input))
     except DomainError as error:
-        return EarnQuotePayload(errors=_errors(error))
+        return EarnQuotePayload(errors=to_user_errors(error, EarnQuoteError))
     return EarnQuotePayload(quote=_quote(quote))
 
 
@@ -66,14 +64,14 @@ async def purchase_record(
             caller_of(info), _purchase(input), input.idempotency_key
         )
     except DomainError as error:
-        return PurchaseRecordPayload(errors=_errors(error))
+        return PurchaseRecordPayload(errors=to_user_errors(error, PurchaseRecordError))
     quote = outcome.quote
     return PurchaseRecordPayload(purchase=PurchaseEarning(
         points=quote.points, points_pending=outcome.points_pending,
         points_available=outcome.points_available, points_to_debt=outcome.points_to_debt,
         offer_points=quote.offer_points,
-        amount=money(quote.amount, quote.currency), pending_until=moment(quote.available_at),
-        expires_at=moment(quote.expires_at), rules_applied=list(quote.rules_applied),
+        amount=money(quote.amount, quote.currency), pending_until=zoned_at(quote.available_at),
+        expires_at=zoned_at(quote.expires_at), rules_applied=list(quote.rules_applied),
     ))
 
 
@@ -85,7 +83,7 @@ async def purchase_refund(
             caller_of(info), input.order_id, input.currency, input.amount, input.idempotency_key
         )
     except DomainError as error:
-        return PurchaseRefundPayload(errors=_errors(error))
+        return PurchaseRefundPayload(errors=to_user_errors(error, PurchaseRefundError))
     return PurchaseRefundPayload(
         points_reversed=result.points_reversed, points_to_debt=result.points_to_debt
     )

@@ -4,16 +4,54 @@ from __future__ import annotations
 
 import strawberry
 
-from exchange.api.common import Money, merged_enum, user_error_type
+from exchange.api.common import Money, error_enum, user_error
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.members.errors import MemberErrorCode
 from exchange.program.errors import ProgramErrorCode
+from exchange.registry.errors import RegistryErrorCode
 
-PurchaseErrorCode = merged_enum(
-    "PurchaseErrorCode", LedgerErrorCode, ProgramErrorCode, MemberErrorCode
+# Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
+EarnQuoteErrorCode = error_enum(
+    "EarnQuoteErrorCode",
+    MemberErrorCode.MEMBER_NOT_FOUND, RegistryErrorCode.PARTNER_NOT_FOUND,
+    ProgramErrorCode.NO_RATE, ProgramErrorCode.INVALID_PURCHASE,
+    ProgramErrorCode.PURCHASE_TOO_OLD, ProgramErrorCode.PURCHASE_IN_FUTURE,
 )
-PurchaseError = user_error_type("PurchaseError", PurchaseErrorCode)
+@user_error(EarnQuoteErrorCode)
+class EarnQuoteError:
+    """An expected failure of earnQuote; nothing was changed."""
+
+
+PurchaseRecordErrorCode = error_enum(
+    "PurchaseRecordErrorCode",
+    MemberErrorCode.MEMBER_NOT_FOUND, RegistryErrorCode.PARTNER_NOT_FOUND,
+    ProgramErrorCode.NO_RATE, ProgramErrorCode.INVALID_PURCHASE,
+    ProgramErrorCode.PURCHASE_TOO_OLD, ProgramErrorCode.PURCHASE_IN_FUTURE,
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INVALID_DATES,
+    LedgerErrorCode.DUPLICATE_ORDER, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+@user_error(PurchaseRecordErrorCode)
+class PurchaseRecordError:
+    """An expected failure of purchaseRecord; nothing was changed."""
+
+
+PurchaseRefundErrorCode = error_enum(
+    "PurchaseRefundErrorCode",
+    ProgramErrorCode.INVALID_PURCHASE,
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.PURCHASE_NOT_FOUND,
+    LedgerErrorCode.CURRENCY_MISMATCH, LedgerErrorCode.REFUND_EXCEEDS_PURCHASE,
+    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+@user_error(PurchaseRefundErrorCode)
+class PurchaseRefundError:
+    """An expected failure of purchaseRefund; nothing was changed."""
+
+
 
 
 @strawberry.input(description="One line of a purchase.")
@@ -71,13 +109,13 @@ class PurchaseEarning:
 @strawberry.type
 class EarnQuotePayload:
     quote: EarnQuote | None = None
-    errors: list[PurchaseError] = strawberry.field(default_factory=list)
+    errors: list[EarnQuoteError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class PurchaseRecordPayload:
     purchase: PurchaseEarning | None = None
-    errors: list[PurchaseError] = strawberry.field(default_factory=list)
+    errors: list[PurchaseRecordError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Refund all or part of a recorded purchase.")
@@ -94,4 +132,4 @@ class PurchaseRefundPayload:
     points_to_debt: int | None = strawberry.field(
         default=None, description="Reversed points the member had spent: now owed as debt."
     )
-    errors: list[PurchaseError] = strawberry.field(default_factory=list)
+    errors: list[PurchaseRefundError] = strawberry.field(default_factory=list)

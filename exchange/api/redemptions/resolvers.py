@@ -6,20 +6,27 @@ import strawberry
 
 from exchange import limits
 from exchange.api.callers import caller_of
-from exchange.api.common import moment, to_user_errors
+from exchange.api.common import to_user_errors
 from exchange.api.redemptions.types import (
+    PointsRedeemError,
     PointsRedeemInput,
+    PointsRedeemPayload,
     Redemption,
+    RedemptionAuthorizeError,
     RedemptionAuthorizeInput,
+    RedemptionAuthorizePayload,
+    RedemptionCaptureError,
     RedemptionCaptureInput,
-    RedemptionError,
-    RedemptionErrorCode,
-    RedemptionPayload,
+    RedemptionCapturePayload,
+    RedemptionRefundError,
     RedemptionRefundInput,
     RedemptionRefundPayload,
     RedemptionStatus,
+    RedemptionVoidError,
     RedemptionVoidInput,
+    RedemptionVoidPayload,
 )
+from exchange.api.scalars import zoned_at
 from exchange.errors import DomainError
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.holds import HoldResult
@@ -33,62 +40,61 @@ def _hold_id(redemption_id: strawberry.ID) -> int:
     return int(text)
 
 
-def _errors(error: Exception) -> list:
-    return to_user_errors(error, RedemptionError, RedemptionErrorCode)
-
-
-def _payload(hold: HoldResult) -> RedemptionPayload:
-    return RedemptionPayload(redemption=Redemption(
+def _redemption(hold: HoldResult) -> Redemption:
+    return Redemption(
         id=strawberry.ID(str(hold.hold_id)), status=RedemptionStatus(hold.status),
         points=hold.points, points_captured=hold.points_captured,
-        points_released=hold.points_released, expires_at=moment(hold.expires_at),
+        points_released=hold.points_released, expires_at=zoned_at(hold.expires_at),
         offer_points=hold.offer_points,
-    ))
+    )
 
 
 async def redemption_authorize(
     info: strawberry.Info, input: RedemptionAuthorizeInput
-) -> RedemptionPayload:
+) -> RedemptionAuthorizePayload:
     ttl = limits.hold_ttl_seconds_default if input.ttl_seconds is None else input.ttl_seconds
     try:
         hold = await redemptions.authorize(
             caller_of(info), input.card_number, input.points, input.idempotency_key, ttl
         )
     except DomainError as error:
-        return RedemptionPayload(errors=_errors(error))
-    return _payload(hold)
+        errors = to_user_errors(error, RedemptionAuthorizeError)
+        return RedemptionAuthorizePayload(errors=errors)
+    return RedemptionAuthorizePayload(redemption=_redemption(hold))
 
 
 async def redemption_capture(
     info: strawberry.Info, input: RedemptionCaptureInput
-) -> RedemptionPayload:
+) -> RedemptionCapturePayload:
     try:
         hold = await redemptions.capture(
             caller_of(info), _hold_id(input.redemption_id), input.points, input.idempotency_key
         )
     except DomainError as error:
-        return RedemptionPayload(errors=_errors(error))
-    return _payload(hold)
+        return RedemptionCapturePayload(errors=to_user_errors(error, RedemptionCaptureError))
+    return RedemptionCapturePayload(redemption=_redemption(hold))
 
 
-async def redemption_void(info: strawberry.Info, input: RedemptionVoidInput) -> RedemptionPayload:
+async def redemption_void(
+    info: strawberry.Info, input: RedemptionVoidInput
+) -> RedemptionVoidPayload:
     try:
         hold = await redemptions.void(
             caller_of(info), _hold_id(input.redemption_id), input.idempotency_key
         )
     except DomainError as error:
-        return RedemptionPayload(errors=_errors(error))
-    return _payload(hold)
+        return RedemptionVoidPayload(errors=to_user_errors(error, RedemptionVoidError))
+    return RedemptionVoidPayload(redemption=_redemption(hold))
 
 
-async def points_redeem(info: strawberry.Info, input: PointsRedeemInput) -> RedemptionPayload:
+async def points_redeem(info: strawberry.Info, input: PointsRedeemInput) -> PointsRedeemPayload:
     try:
         hold = await redemptions.redeem(
             caller_of(info), input.card_number, input.points, input.idempotency_key
         )
     except DomainError as error:
-        return RedemptionPayload(errors=_errors(error))
-    return _payload(hold)
+        return PointsRedeemPayload(errors=to_user_errors(error, PointsRedeemError))
+    return PointsRedeemPayload(redemption=_redemption(hold))
 
 
 async def redemption_refund(
@@ -99,7 +105,7 @@ async def redemption_refund(
             caller_of(info), _hold_id(input.redemption_id), input.points, input.idempotency_key
         )
     except DomainError as error:
-        return RedemptionRefundPayload(errors=_errors(error))
+        return RedemptionRefundPayload(errors=to_user_errors(error, RedemptionRefundError))
     return RedemptionRefundPayload(
         points_refunded=result.points_refunded,
         points_refunded_total=result.points_refunded_total,

@@ -6,13 +6,74 @@ from enum import Enum
 
 import strawberry
 
-from exchange.api.common import merged_enum, user_error_type
+from exchange.api.common import error_enum, user_error
 from exchange.api.scalars import ZonedDateTime
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.members.errors import MemberErrorCode
 
-RedemptionErrorCode = merged_enum("RedemptionErrorCode", LedgerErrorCode, MemberErrorCode)
-RedemptionError = user_error_type("RedemptionError", RedemptionErrorCode)
+# Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
+RedemptionAuthorizeErrorCode = error_enum(
+    "RedemptionAuthorizeErrorCode",
+    MemberErrorCode.MEMBER_NOT_FOUND,
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INSUFFICIENT_POINTS,
+    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+@user_error(RedemptionAuthorizeErrorCode)
+class RedemptionAuthorizeError:
+    """An expected failure of redemptionAuthorize; nothing was changed."""
+
+
+RedemptionCaptureErrorCode = error_enum(
+    "RedemptionCaptureErrorCode",
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.HOLD_NOT_FOUND,
+    LedgerErrorCode.HOLD_EXPIRED, LedgerErrorCode.HOLD_ALREADY_RESOLVED,
+    LedgerErrorCode.CAPTURE_EXCEEDS_HOLD, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+@user_error(RedemptionCaptureErrorCode)
+class RedemptionCaptureError:
+    """An expected failure of redemptionCapture; nothing was changed."""
+
+
+RedemptionVoidErrorCode = error_enum(
+    "RedemptionVoidErrorCode",
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.HOLD_NOT_FOUND,
+    LedgerErrorCode.HOLD_ALREADY_RESOLVED, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+@user_error(RedemptionVoidErrorCode)
+class RedemptionVoidError:
+    """An expected failure of redemptionVoid; nothing was changed."""
+
+
+PointsRedeemErrorCode = error_enum(
+    "PointsRedeemErrorCode",
+    MemberErrorCode.MEMBER_NOT_FOUND,
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INSUFFICIENT_POINTS,
+    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+@user_error(PointsRedeemErrorCode)
+class PointsRedeemError:
+    """An expected failure of pointsRedeem; nothing was changed."""
+
+
+RedemptionRefundErrorCode = error_enum(
+    "RedemptionRefundErrorCode",
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.HOLD_NOT_FOUND,
+    LedgerErrorCode.REFUND_EXCEEDS_REDEMPTION, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
+@user_error(RedemptionRefundErrorCode)
+class RedemptionRefundError:
+    """An expected failure of redemptionRefund; nothing was changed."""
+
+
 
 
 @strawberry.enum(description="Where a redemption stands.")
@@ -74,13 +135,31 @@ class RedemptionRefundInput:
 
 
 @strawberry.type
-class RedemptionPayload:
+class RedemptionAuthorizePayload:
     redemption: Redemption | None = None
-    errors: list[RedemptionError] = strawberry.field(default_factory=list)
+    errors: list[RedemptionAuthorizeError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RedemptionCapturePayload:
+    redemption: Redemption | None = None
+    errors: list[RedemptionCaptureError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RedemptionVoidPayload:
+    redemption: Redemption | None = None
+    errors: list[RedemptionVoidError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PointsRedeemPayload:
+    redemption: Redemption | None = None
+    errors: list[PointsRedeemError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class RedemptionRefundPayload:
     points_refunded: int | None = None
     points_refunded_total: int | None = None
-    errors: list[RedemptionError] = strawberry.field(default_factory=list)
+    errors: list[RedemptionRefundError] = strawberry.field(default_factory=list)

@@ -55,31 +55,31 @@ def _settlement(done: Settlement) -> t.Settlement:
     )
 
 
-def _errors(error: DomainError) -> list[t.SettlementError]:
-    return to_user_errors(error, t.SettlementError, t.SettlementErrorCode)
-
-
-async def _settled(
+async def _settle(
     info: strawberry.Info, label: str, settle: Callable[..., Awaitable[Settlement]]
-) -> t.SettlementPayload:
+) -> Settlement:
     admin = require_admin(info)
-    try:
-        done = await settle(label, f"admin:{admin.name}", _timezone())
-    except DomainError as error:
-        return t.SettlementPayload(errors=_errors(error))
-    return t.SettlementPayload(settlement=_settlement(done))
+    return await settle(label, f"admin:{admin.name}", _timezone())
 
 
 async def settlement_run(
     info: strawberry.Info, input: t.SettlementPeriodInput
-) -> t.SettlementPayload:
-    return await _settled(info, input.period, service.run_settlement)
+) -> t.SettlementRunPayload:
+    try:
+        done = await _settle(info, input.period, service.run_settlement)
+    except DomainError as error:
+        return t.SettlementRunPayload(errors=to_user_errors(error, t.SettlementRunError))
+    return t.SettlementRunPayload(settlement=_settlement(done))
 
 
 async def settlement_close(
     info: strawberry.Info, input: t.SettlementPeriodInput
-) -> t.SettlementPayload:
-    return await _settled(info, input.period, service.close_settlement)
+) -> t.SettlementClosePayload:
+    try:
+        done = await _settle(info, input.period, service.close_settlement)
+    except DomainError as error:
+        return t.SettlementClosePayload(errors=to_user_errors(error, t.SettlementCloseError))
+    return t.SettlementClosePayload(settlement=_settlement(done))
 
 
 async def settlement_adjustment_add(
@@ -93,7 +93,8 @@ async def settlement_adjustment_add(
         )
         currency = await storage.partner_currency(input.partner_code)
     except DomainError as error:
-        return t.SettlementAdjustmentAddPayload(errors=_errors(error))
+        errors = to_user_errors(error, t.SettlementAdjustmentAddError)
+        return t.SettlementAdjustmentAddPayload(errors=errors)
     return t.SettlementAdjustmentAddPayload(amount=money(input.amount, currency))
 
 

@@ -3,19 +3,47 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from exchange.api.common import Money, merged_enum, user_error_type
+from exchange.api.common import Money, error_enum, user_error
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
-from exchange.settlement.errors import SettlementErrorCode as DomainCode
+from exchange.settlement.errors import SettlementErrorCode
 
-SettlementErrorCode = merged_enum("SettlementErrorCode", DomainCode)
-if TYPE_CHECKING:  # a class made by a call is no type to mypy
-    SettlementError = Any
-else:
-    SettlementError = user_error_type("SettlementError", SettlementErrorCode)
+# Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
+SettlementRunErrorCode = error_enum(
+    "SettlementRunErrorCode",
+    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
+    SettlementErrorCode.EARLIER_PERIOD_OPEN, SettlementErrorCode.SETTLEMENT_RUNNING,
+    SettlementErrorCode.NO_PRICE, SettlementErrorCode.LEDGER_MISMATCH,
+)
+@user_error(SettlementRunErrorCode)
+class SettlementRunError:
+    """An expected failure of settlementRun; nothing was changed."""
+
+
+SettlementCloseErrorCode = error_enum(
+    "SettlementCloseErrorCode",
+    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_NOT_OVER,
+    SettlementErrorCode.PERIOD_CLOSED, SettlementErrorCode.EARLIER_PERIOD_OPEN,
+    SettlementErrorCode.SETTLEMENT_RUNNING, SettlementErrorCode.NO_PRICE,
+    SettlementErrorCode.LEDGER_MISMATCH,
+)
+@user_error(SettlementCloseErrorCode)
+class SettlementCloseError:
+    """An expected failure of settlementClose; nothing was changed."""
+
+
+SettlementAdjustmentAddErrorCode = error_enum(
+    "SettlementAdjustmentAddErrorCode",
+    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
+    SettlementErrorCode.INVALID_ADJUSTMENT, SettlementErrorCode.PARTNER_NOT_FOUND,
+)
+@user_error(SettlementAdjustmentAddErrorCode)
+class SettlementAdjustmentAddError:
+    """An expected failure of settlementAdjustmentAdd; nothing was changed."""
+
+
 
 
 @strawberry.enum(description="What a statement line settles.")
@@ -92,9 +120,15 @@ class SettlementPeriodInput:
 
 
 @strawberry.type
-class SettlementPayload:
+class SettlementRunPayload:
     settlement: Settlement | None = None
-    errors: list[SettlementError] = strawberry.field(default_factory=list)
+    errors: list[SettlementRunError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SettlementClosePayload:
+    settlement: Settlement | None = None
+    errors: list[SettlementCloseError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A fee (negative) or credit (positive) on a partner's statement.")
@@ -109,4 +143,4 @@ class SettlementAdjustmentAddInput:
 @strawberry.type
 class SettlementAdjustmentAddPayload:
     amount: Money | None = None
-    errors: list[SettlementError] = strawberry.field(default_factory=list)
+    errors: list[SettlementAdjustmentAddError] = strawberry.field(default_factory=list)
