@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from exchange import limits
+from exchange.callers import Caller
 from exchange.cli.partner import write_new_private_key
 from exchange.clock import days_to_us, now_us
 from exchange.errors import DomainError
@@ -149,7 +150,7 @@ async def _purchase(
     amount_minor = rng.randrange(500, 12_000)
     points = amount_minor // 100 * DEMO_PARTNERS[index][3]
     order_id = f"demo-{partner.code}-{at}-{member.id}"
-    caller = f"partner:{partner.code}"
+    caller = Caller.partner(partner.id, partner.code).label
     shelf = DEMO_SHELVES[partner.code]
     sku, category = shelf[member.id % len(shelf)] if rng.random() < 0.7 else rng.choice(shelf)
     history = PurchaseContext(
@@ -187,7 +188,8 @@ async def _earn_back_then(request: PurchaseEarn, history: PurchaseContext, calle
 async def _redeem(rng: random.Random, member: MemberRecord, partner: PartnerRecord, at: int) -> int:
     try:
         await service.redeem_points(
-            member.id, partner.id, rng.randrange(50, 400), caller=f"partner:{partner.code}",
+            member.id, partner.id, rng.randrange(50, 400),
+            caller=Caller.partner(partner.id, partner.code).label,
             idempotency_key=f"demo-redeem-{member.id}-{at}", now_us=at + 1,
         )
     except DomainError:

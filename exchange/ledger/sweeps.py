@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from exchange import limits
+from exchange.callers import Caller, CallerKind
 from exchange.db import connection, fetch
 from exchange.ledger import holds
 from exchange.ledger.accounts import MemberAccounts, lock_member
@@ -18,7 +19,7 @@ from exchange.ledger.expiry import expire_member_lots, mature_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.unit_of_work import unit_of_work
 
-SWEEP_CALLER = "system:sweep"
+SWEEP_CALLER = Caller(CallerKind.SYSTEM, "sweep").label
 
 
 @dataclass(frozen=True, slots=True)

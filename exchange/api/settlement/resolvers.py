@@ -12,6 +12,7 @@ from exchange.api.context import require_admin, require_partner
 from exchange.api.errors import CodedError
 from exchange.api.scalars import StrictDecimal, zoned_at
 from exchange.api.settlement import types as t
+from exchange.callers import Caller
 from exchange.config import load_settings
 from exchange.errors import DomainError
 from exchange.settlement import service, storage
@@ -59,7 +60,7 @@ async def _settle(
     info: strawberry.Info, label: str, settle: Callable[..., Awaitable[Settlement]]
 ) -> Settlement:
     admin = require_admin(info)
-    return await settle(label, f"admin:{admin.name}", _timezone())
+    return await settle(label, Caller.admin(admin.name).label, _timezone())
 
 
 async def settlement_run(
@@ -89,7 +90,7 @@ async def settlement_adjustment_add(
     try:
         await service.add_adjustment(
             input.period, input.partner_code, input.amount, input.reason,
-            f"admin:{admin.name}", input.idempotency_key, _timezone(),
+            Caller.admin(admin.name).label, input.idempotency_key, _timezone(),
         )
         currency = await storage.partner_currency(input.partner_code)
     except DomainError as error:
