@@ -89,7 +89,7 @@ async def authorize(
         journal.conn,
         "INSERT INTO holds (member_id, partner_id, points, points_captured, points_refunded, "
         "status, authorize_transfer_id, created_at, expires_at) "
-        "VALUES ($1, $2, $3, 0, 0, 'authorized', 0, $4, {db_now_us} + $5) "
+        "VALUES ($1, $2, $3, 0, 0, 'authorized', NULL, $4, {db_now_us} + $5) "
         "RETURNING id, expires_at",
         member_id, partner_id, points, journal.now_us, seconds_to_us(ttl_seconds),
     )
@@ -119,7 +119,7 @@ async def redeem(
         journal.conn,
         "INSERT INTO holds (member_id, partner_id, points, points_captured, points_refunded, "
         "status, authorize_transfer_id, created_at, expires_at, resolved_at) "
-        "VALUES ($1, $2, $3, $3, 0, 'captured', 0, $4, $4, $4) RETURNING id",
+        "VALUES ($1, $2, $3, $3, 0, 'captured', NULL, $4, $4, $4) RETURNING id",
         member_id, partner_id, points, journal.now_us,
     )
     assert hold is not None

@@ -132,7 +132,8 @@ async def _create(enrolment: Enrolment) -> MemberRecord:
                 )
                 assert row is not None
                 await open_member_accounts(conn, int(row["id"]), created_at)
-                await _link(conn, int(row["id"]), enrolment)
+                if enrolment.partner_id:  # 0: no partner enrolled them (create_member)
+                    await _link(conn, int(row["id"]), enrolment)
         except IntegrityError:
             continue  # a card number or referral code collision: draw again
         found = await find_member(card_number)
