@@ -119,7 +119,7 @@ async def authorize(
         journal.conn,
         "INSERT INTO holds (member_id, partner_id, points, points_captured, points_refunded, "
         "points_discount, status, authorize_transfer_id, created_at, expires_at) "
-        "VALUES ($1, $2, $3, 0, 0, 0, $4, 0, $5, {db_now_us} + $6) "
+        "VALUES ($1, $2, $3, 0, 0, 0, $4, NULL, $5, {db_now_us} + $6) "
         "RETURNING id, expires_at",
         accounts.member_id, partner_id, points, HoldStatus.AUTHORIZED, journal.now_us,
         seconds_to_us(ttl_seconds),
@@ -150,7 +150,7 @@ async def redeem(
         journal.conn,
         "INSERT INTO holds (member_id, partner_id, points, points_captured, points_refunded, "
         "points_discount, status, authorize_transfer_id, created_at, expires_at, resolved_at) "
-        "VALUES ($1, $2, $3, $3, 0, $4, $5, 0, $6, $6, $6) RETURNING id",
+        "VALUES ($1, $2, $3, $3, 0, $4, $5, NULL, $6, $6, $6) RETURNING id",
         accounts.member_id, partner_id, points, discount_points, HoldStatus.CAPTURED,
         journal.now_us,
     )

@@ -4,12 +4,14 @@ rules; other packages read ledger facts through exchange.ledger.reporting.
 Every `*_at` column holds microseconds since the Unix epoch, UTC, as a BIGINT: one exact,
 comparable representation on SQLite and PostgreSQL alike (see exchange/clock.py).
 The CHECK and UNIQUE constraints listed in each Meta are created by the migrations and
-proven by tests/db/test_constraints.py.
+proven by tests/db/test_constraints.py. Foreign keys (`*_id` columns naming another table's row)
+are declared in exchange/migrations/0011_foreign_keys.py, which says why not here.
 """
 
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 from tortoise.models import Model
 
@@ -62,6 +64,7 @@ class Transfer(Model):
 
     class Meta:
         table = "transfers"
+        indexes = [Index(fields=("earning_id",), name="transfers_earning_id_idx")]  # refunds
         constraints = [
             CheckConstraint(check="points > 0", name="transfers_points_positive"),
             CheckConstraint(
@@ -90,7 +93,10 @@ class Lot(Model):
 
     class Meta:
         table = "lots"
-        indexes = [("member_id", "is_pending", "expires_at")]
+        indexes = [
+            ("member_id", "is_pending", "expires_at"),
+            Index(fields=("earning_id",), name="lots_earning_id_idx"),  # refunds
+        ]
         constraints = [
             CheckConstraint(check="points > 0", name="lots_points_positive"),
             CheckConstraint(
@@ -129,7 +135,7 @@ class Hold(Model):
     # Of the points captured, those a funding partner paid (a discount), not the member.
     points_discount = fields.BigIntField(default=0)
     status = fields.CharField(max_length=12)
-    authorize_transfer_id = fields.BigIntField()
+    authorize_transfer_id = fields.BigIntField(null=True)  # NULL until that transfer is posted
     capture_transfer_id = fields.BigIntField(null=True)
     created_at = fields.BigIntField()
     expires_at = fields.BigIntField(db_index=True)

@@ -126,7 +126,8 @@ async def _create(enrolment: Enrolment) -> MemberRecord:
                 )
                 assert member_id is not None
                 await open_member_accounts(conn, member_id, created_at)
-                await _link(conn, member_id, enrolment)
+                if enrolment.partner_id:  # 0: no partner enrolled them (create_member)
+                    await _link(conn, member_id, enrolment)
         except IntegrityError:
             continue  # a card number or referral code collision: draw again
         found = await find_member(card_number)

@@ -65,7 +65,7 @@ class DropColumn(ops.RemoveField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("exchange", "0008_offers")]
+    dependencies = [("exchange", "0009_ledger_vocabulary")]
 
     initial = False
 

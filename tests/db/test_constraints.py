@@ -1,22 +1,32 @@
-"""Every CHECK and UNIQUE constraint the models declare, the append-only triggers, migrations.
+"""Every CHECK and UNIQUE constraint the models declare, every foreign key, the append-only
+triggers, migrations.
 
 Each declared constraint has a case below: setup statements that must succeed, then statements
 that violate that constraint (and only it) and must be rejected by the database, naming it.
 A constraint added to a model without a case here fails `test_every_declared_constraint_...`.
+
+Foreign keys are declared in the migrations, not in the models (0011_foreign_keys.py says why),
+so they are read back from the database itself. Each has a case: a row naming a row that does
+not exist, which differs from an accepted row (`test_every_builder_row_is_accepted`) only in that
+column, so on SQLite too, whose message names no key, it is that key that refuses it. A key in
+the database without a case fails `test_every_foreign_key_has_a_case`; so does one that a later
+table rebuild lost.
 """
 
 from __future__ import annotations
 
 import importlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from tortoise.exceptions import IntegrityError
 from tortoise.migrations.constraints import UniqueConstraint
+from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from exchange.db import (
     MODEL_MODULES,
@@ -29,6 +39,8 @@ from exchange.db import (
     is_postgres,
     migrate,
     open_database,
+    pending_migrations,
+    tortoise_config,
 )
 from tests.conftest import POSTGRES_URL, _admin, _with_database
 
@@ -45,7 +57,10 @@ class Case:
 
 
 def _insert(table: str, **values: object) -> str:
-    literals = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values.values())
+    literals = ", ".join(
+        "NULL" if v is None else repr(v) if isinstance(v, str) else str(v)
+        for v in values.values()
+    )
     return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({literals})"
 
 
@@ -145,7 +160,7 @@ def admin_token(**changes: object) -> str:
 
 
 def settlement_period(**changes: object) -> str:
-    return _insert("settlement_periods", **{"period": "2026-03", "status": "open",
+    return _insert("settlement_periods", **{"period": "2026-09", "status": "open",
                                             "created_at": 0, **changes})
 
 
@@ -202,6 +217,13 @@ def offer_target(**changes: object) -> str:
                                        **changes})
 
 
+def activity_award(**changes: object) -> str:
+    return _insert("activity_awards", **{
+        "member_id": 1, "partner_id": 1, "activity": "review", "points": 5, "created_at": 0,
+        **changes,
+    })
+
+
 def offer_activation(**changes: object) -> str:
     return _insert("offer_activations", **{
         "offer_id": 1, "member_id": 1, "activated_by": "partner:a", "activated_at": 0, **changes,
@@ -214,8 +236,33 @@ def offer_award(**changes: object) -> str:
     })
 
 
+def purchase_item(**changes: object) -> str:
+    return _insert("purchase_items", **{
+        "member_id": 1, "partner_id": 1, "earning_id": 1, "sku": "s", "category": "c",
+        "amount_minor": 100, "currency": "EUR", "occurred_at": 0, **changes,
+    })
+
+
 def update(table: str, assignment: str) -> str:
     return f"UPDATE {table} SET {assignment}"
+
+
+# Rows the builders' defaults refer to, inserted before every case: partners and members 1 and 2,
+# earning 1, transfer 1 (operator account 1 to 2), hold 1, lots 1 and 2, partner keys "k" and
+# "k2", offer 1, periods 2026-02 and 2026-03, run 1 and statement 1 (both of 2026-02).
+PARENTS = (
+    partner(code="p1"), partner(code="p2"),
+    member(card_number="6299000000000101"), member(card_number="6299000000000102"),
+    earning(order_id="parent"), transfer(), hold(), lot(), lot(),
+    partner_key(key_id="k"), partner_key(key_id="k2"), offer(),
+    settlement_period(period="2026-02"), settlement_period(period="2026-03"),
+    settlement_run(period="2026-02"), statement(period="2026-02"),
+)
+
+
+async def insert_parents() -> None:
+    for statement in PARENTS:
+        await execute(connection(), statement)
 
 
 CASES: dict[str, Case] = {
@@ -263,10 +310,7 @@ CASES: dict[str, Case] = {
         (hold(points_captured=5, points_discount=5, status="captured"),
          hold(points_discount=-1), update("holds", "points_discount = 6")),
     ),
-    "activity_awards_points_positive": Case(
-        (), (_insert("activity_awards", member_id=1, partner_id=1, activity="review", points=0,
-                   created_at=0),),
-    ),
+    "activity_awards_points_positive": Case((), (activity_award(points=0),)),
     "holds_status_known": Case((hold(),), (hold(status="pending"), update("holds", "status = ''"))),
     "earnings_order_uniq": Case((earning(),), (earning(member_id=2, amount_minor=50),)),
     "earnings_amount_positive": Case((), (earning(amount_minor=0), earning(amount_minor=-1))),
@@ -414,6 +458,7 @@ def test_every_declared_constraint_has_a_case() -> None:
 async def test_a_violating_row_is_rejected(db: str, name: str) -> None:
     # given
     conn = connection()
+    await insert_parents()
     for statement in CASES[name].setup:
         await execute(conn, statement)
     for statement in CASES[name].violations:
@@ -424,13 +469,237 @@ async def test_a_violating_row_is_rejected(db: str, name: str) -> None:
         assert expected_message(name) in str(error.value), statement
 
 
+# Foreign keys
+
+MISSING = 999_999  # no row has this id
+FOREIGN_KEY_MIGRATION = importlib.import_module("exchange.migrations.0011_foreign_keys")
+# Keys of tables made after 0008 with their keys in place (0010), and those 0011 adds.
+FOREIGN_KEYS = (("offer_targets", "offer_id", "offers", "id"), *FOREIGN_KEY_MIGRATION.FOREIGN_KEYS)
+
+FOREIGN_KEY_CASES: dict[str, tuple[str, ...]] = {
+    "transfers.debit_account_id": (transfer(debit_account_id=MISSING),),
+    "transfers.credit_account_id": (transfer(credit_account_id=MISSING),),
+    "transfers.linked_transfer_id": (transfer(linked_transfer_id=MISSING),),
+    "transfers.hold_id": (transfer(hold_id=MISSING),),
+    "transfers.earning_id": (transfer(earning_id=MISSING),),
+    "lots.member_id": (lot(member_id=MISSING), update("lots", f"member_id = {MISSING}")),
+    "lots.issuer_account_id": (lot(issuer_account_id=MISSING),),
+    "lots.earn_transfer_id": (lot(earn_transfer_id=MISSING),),
+    "lots.earning_id": (lot(earning_id=MISSING), update("lots", f"earning_id = {MISSING}")),
+    "lot_allocations.transfer_id": (allocation(transfer_id=MISSING),),
+    "lot_allocations.lot_id": (allocation(lot_id=MISSING),),
+    "holds.member_id": (hold(member_id=MISSING),),
+    "holds.partner_id": (hold(partner_id=MISSING), update("holds", f"partner_id = {MISSING}")),
+    # 0 was the placeholder until the authorize transfer was posted; NULL is now
+    "holds.authorize_transfer_id": (
+        hold(authorize_transfer_id=MISSING), hold(authorize_transfer_id=0),
+        update("holds", "authorize_transfer_id = 0"),
+    ),
+    "holds.capture_transfer_id": (
+        hold(capture_transfer_id=MISSING), update("holds", f"capture_transfer_id = {MISSING}"),
+    ),
+    "earnings.member_id": (earning(member_id=MISSING),),
+    "earnings.partner_id": (earning(partner_id=MISSING),),
+    "members.referred_by_member_id": (
+        member(referred_by_member_id=MISSING),
+        update("members", f"referred_by_member_id = {MISSING}"),
+    ),
+    "member_links.member_id": (link(member_id=MISSING),),
+    "member_links.partner_id": (link(partner_id=MISSING), link(partner_id=0)),
+    "partner_rates.partner_id": (rate(partner_id=MISSING),),
+    "partner_keys.partner_id": (
+        partner_key(partner_id=MISSING), update("partner_keys", f"partner_id = {MISSING}"),
+    ),
+    "partner_activities.partner_id": (activity(partner_id=MISSING),),
+    "signature_nonces.key_id": (nonce(key_id="unknown"),),
+    "settlement_runs.period": (
+        settlement_run(period="2030-01"), update("settlement_runs", "period = '2030-01'"),
+    ),
+    "settlement_statements.period": (statement(period="2030-01"),),
+    "settlement_statements.partner_id": (statement(partner_id=MISSING),),
+    "settlement_statements.run_id": (
+        statement(run_id=MISSING), update("settlement_statements", f"run_id = {MISSING}"),
+    ),
+    "settlement_lines.statement_id": (statement_line(statement_id=MISSING),),
+    "settlement_provenance.period": (provenance(period="2030-01"),),
+    "settlement_adjustments.period": (adjustment(period="2030-01"),),
+    "settlement_adjustments.partner_id": (adjustment(partner_id=MISSING),),
+    "offers.funding_partner_id": (
+        offer(funding_partner_id=MISSING), update("offers", f"funding_partner_id = {MISSING}"),
+    ),
+    "offer_activations.offer_id": (offer_activation(offer_id=MISSING),),
+    "offer_activations.member_id": (offer_activation(member_id=MISSING),),
+    "offer_awards.offer_id": (offer_award(offer_id=MISSING),),
+    "offer_awards.member_id": (offer_award(member_id=MISSING),),
+    "offer_awards.earning_id": (offer_award(earning_id=MISSING),),
+    "offer_awards.hold_id": (offer_award(hold_id=MISSING),),
+    "purchase_items.member_id": (purchase_item(member_id=MISSING),),
+    "purchase_items.partner_id": (purchase_item(partner_id=MISSING),),
+    "purchase_items.earning_id": (purchase_item(earning_id=MISSING),),
+    "offer_targets.offer_id": (offer_target(offer_id=MISSING),),
+    "activity_awards.member_id": (activity_award(member_id=MISSING),),
+    "activity_awards.partner_id": (activity_award(partner_id=MISSING),),
+}
+
+# Deleting a row that another row names is refused (ON DELETE RESTRICT), for every referenced
+# table but transfers, whose append-only trigger refuses any delete first.
+DELETE_CASES: dict[str, Case] = {
+    "accounts": Case((), ("DELETE FROM accounts WHERE id = 1",)),
+    "members": Case((), ("DELETE FROM members WHERE id = 1",)),
+    "partners": Case((), ("DELETE FROM partners WHERE id = 1",)),
+    "earnings": Case((transfer(earning_id=1),), ("DELETE FROM earnings",)),
+    "holds": Case((transfer(hold_id=1),), ("DELETE FROM holds",)),
+    "lots": Case((allocation(),), ("DELETE FROM lots WHERE id = 1",)),
+    "partner_keys": Case((nonce(),), ("DELETE FROM partner_keys WHERE key_id = 'k'",)),
+    "offers": Case((offer_activation(),), ("DELETE FROM offers",)),
+    "settlement_periods": Case((), ("DELETE FROM settlement_periods WHERE period = '2026-02'",)),
+    "settlement_runs": Case((), ("DELETE FROM settlement_runs",)),
+    "settlement_statements": Case((statement_line(),), ("DELETE FROM settlement_statements",)),
+}
+
+# One row of every builder as it is, in an order where each names only rows that exist.
+BUILDERS: tuple[Callable[..., str], ...] = (
+    account, transfer, lot, allocation, hold, earning, idempotency_key, member, partner, rate,
+    partner_key, nonce, activity, link, admin_token, settlement_period, settlement_run,
+    statement, statement_line, provenance, adjustment, offer, offer_activation, offer_award,
+    purchase_item, offer_target, activity_award,
+)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str  # the constraint's name; SQLite keeps none
+    parent: str
+    parent_column: str
+    on_delete: str
+
+
+_PG_FOREIGN_KEYS = """
+SELECT c.conname AS name, t.relname AS child, a.attname AS column, pt.relname AS parent,
+       pa.attname AS parent_column, c.confdeltype::text AS on_delete, cardinality(c.conkey) AS width
+FROM pg_constraint c
+JOIN pg_class t ON t.oid = c.conrelid
+JOIN pg_class pt ON pt.oid = c.confrelid
+JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = c.confkey[1]
+WHERE c.contype = 'f'
+"""
+_PG_ACTIONS = {
+    "r": "RESTRICT", "a": "NO ACTION", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT",
+}
+
+
+async def database_foreign_keys() -> dict[str, ForeignKey]:
+    """"table.column" -> its foreign key, as the database has them (single-column keys only)."""
+    conn = connection()
+    found: dict[str, ForeignKey] = {}
+    if is_postgres(conn):
+        for row in await fetch(conn, _PG_FOREIGN_KEYS):
+            assert row["width"] == 1, row
+            found[f"{row['child']}.{row['column']}"] = ForeignKey(
+                row["name"], row["parent"], row["parent_column"], _PG_ACTIONS[row["on_delete"]]
+            )
+        return found
+    tables = await fetch(conn, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    for table in (row["name"] for row in tables):
+        for row in await fetch(conn, f'PRAGMA foreign_key_list("{table}")'):
+            assert row["seq"] == 0, row
+            found[f"{table}.{row['from']}"] = ForeignKey(
+                "", row["table"], row["to"], row["on_delete"]
+            )
+    return found
+
+
+def refused_reference(key: ForeignKey) -> str:
+    """How the backend says a foreign key refused a row."""
+    return key.name if is_postgres(connection()) else "FOREIGN KEY constraint failed"
+
+
+async def test_every_foreign_key_has_a_case(db: str) -> None:
+    # given
+    declared = {f"{table}.{column}" for table, column, *_ in FOREIGN_KEYS}
+    # when
+    in_database = await database_foreign_keys()
+    # then
+    assert set(in_database) == set(FOREIGN_KEY_CASES) == declared
+    parents = {key.parent for key in in_database.values()}
+    assert parents - {"transfers"} == set(DELETE_CASES)
+
+
+async def test_every_foreign_key_names_its_row_and_restricts_deletes(db: str) -> None:
+    # when
+    in_database = await database_foreign_keys()
+    # then
+    assert {
+        f"{table}.{column}": (parent, parent_column, "RESTRICT")
+        for table, column, parent, parent_column in FOREIGN_KEYS
+    } == {
+        name: (key.parent, key.parent_column, key.on_delete)
+        for name, key in in_database.items()
+    }
+
+
+async def test_every_builder_row_is_accepted(db: str) -> None:
+    # given
+    await insert_parents()
+    for builder in BUILDERS:
+        # when
+        await execute(connection(), builder())
+    # then
+    rows = await fetch(connection(), "SELECT COUNT(*) AS n FROM purchase_items")
+    assert rows[0]["n"] == 1
+
+
+@pytest.mark.parametrize("name", sorted(FOREIGN_KEY_CASES))
+async def test_a_row_naming_a_missing_row_is_refused(db: str, name: str) -> None:
+    # given
+    key = (await database_foreign_keys())[name]
+    await insert_parents()
+    table = name.split(".")[0]
+    before = await fetch(connection(), f"SELECT * FROM {table} ORDER BY id")
+    for statement in FOREIGN_KEY_CASES[name]:
+        # when
+        with pytest.raises(IntegrityError) as error:
+            await execute(connection(), statement)
+        # then
+        assert refused_reference(key) in str(error.value), statement
+    assert await fetch(connection(), f"SELECT * FROM {table} ORDER BY id") == before
+
+
+@pytest.mark.parametrize("table", sorted(DELETE_CASES))
+async def test_deleting_a_named_row_is_refused(db: str, table: str) -> None:
+    # given
+    await insert_parents()
+    for statement in DELETE_CASES[table].setup:
+        await execute(connection(), statement)
+    before = await fetch(connection(), f"SELECT * FROM {table} ORDER BY id")
+    for statement in DELETE_CASES[table].violations:
+        # when
+        with pytest.raises(IntegrityError) as error:
+            await execute(connection(), statement)
+        # then
+        expected = "foreign key constraint" if is_postgres(connection()) else "FOREIGN KEY"
+        assert expected in str(error.value), statement
+    assert await fetch(connection(), f"SELECT * FROM {table} ORDER BY id") == before
+
+
+async def test_sqlite_connections_enforce_foreign_keys(db: str) -> None:
+    if is_postgres(connection()):
+        pytest.skip("PostgreSQL always enforces them")
+    # when
+    outside = await fetch(connection(), "PRAGMA foreign_keys")
+    async with in_transaction("default") as conn:
+        inside = await fetch(conn, "PRAGMA foreign_keys")
+    # then
+    assert outside == inside == [{"foreign_keys": 1}]
+
+
 # Append-only tables
 
 
 async def one_row_each() -> None:
-    conn = connection()
-    await execute(conn, transfer())
-    await execute(conn, allocation())
+    await insert_parents()  # one transfer among them
+    await execute(connection(), allocation())
 
 
 @pytest.mark.parametrize("table", ["transfers", "lot_allocations"])
@@ -513,3 +782,94 @@ async def test_the_test_database_is_migrated(db: str) -> None:
     # then
     rows = await fetch(connection(), "SELECT COUNT(*) AS n FROM accounts")
     assert rows[0]["n"] == 3
+
+
+# 0011: foreign keys on a database in use
+
+BEFORE_FOREIGN_KEYS = MigrationTarget("exchange", "0010_offer_targets")
+
+
+async def migrate_open_database(target: MigrationTarget | None = None) -> None:
+    executor = MigrationExecutor(connection(), tortoise_config("")["apps"])
+    await executor.migrate(None if target is None else [target])
+
+
+async def table_rows() -> dict[str, list[dict[str, object]]]:
+    tables = {key[0] for key in FOREIGN_KEY_MIGRATION.FOREIGN_KEYS} | {
+        key[2] for key in FOREIGN_KEY_MIGRATION.FOREIGN_KEYS
+    }
+    return {
+        table: await fetch(connection(), f"SELECT * FROM {table} ORDER BY id")
+        for table in sorted(tables)
+    }
+
+
+async def index_names() -> set[str]:
+    if is_postgres(connection()):
+        rows = await fetch(connection(), "SELECT indexname AS name FROM pg_indexes "
+                                         "WHERE schemaname = current_schema()")
+    else:
+        rows = await fetch(connection(), "SELECT name FROM sqlite_master WHERE type = 'index'")
+    return {row["name"] for row in rows}
+
+
+async def test_foreign_keys_are_added_to_a_populated_database(
+    empty_database_url: str,
+) -> None:
+    # given a database before 0011 with a row of every kind, and the placeholders it removes
+    await open_database(empty_database_url)
+    try:
+        await migrate_open_database(BEFORE_FOREIGN_KEYS)
+        await insert_parents()
+        for builder in BUILDERS:
+            await execute(connection(), builder())
+        await execute(connection(), hold(authorize_transfer_id=0))
+        await execute(connection(), link(partner_id=0, customer_ref=None))
+        before, indexes = await table_rows(), await index_names()
+        # when
+        await migrate_open_database()
+        # then
+        after = await table_rows()
+        keys = await database_foreign_keys()
+        assert await pending_migrations() == []
+        with pytest.raises(IntegrityError, match="transfers is append-only"):
+            await execute(connection(), "UPDATE transfers SET points = points + 1")
+        with pytest.raises(IntegrityError, match="lot_allocations is append-only"):
+            await execute(connection(), "DELETE FROM lot_allocations")
+        with pytest.raises(IntegrityError):
+            await execute(connection(), lot(member_id=MISSING))
+        assert await index_names() == indexes | {"transfers_earning_id_idx", "lots_earning_id_idx"}
+    finally:
+        await close_database()
+    assert set(keys) == set(FOREIGN_KEY_CASES)
+    placeholder_hold, placeholder_link = before["holds"][-1], before["member_links"][-1]
+    assert after["holds"] == [*before["holds"][:-1], {**placeholder_hold,
+                                                      "authorize_transfer_id": None}]
+    assert placeholder_link["partner_id"] == 0
+    assert after["member_links"] == before["member_links"][:-1]
+    assert {t: r for t, r in after.items() if t not in ("holds", "member_links")} == {
+        t: r for t, r in before.items() if t not in ("holds", "member_links")
+    }
+
+
+async def test_a_row_naming_a_missing_row_stops_the_migration(empty_database_url: str) -> None:
+    # given a database before 0011 with a lot of a member that does not exist
+    await open_database(empty_database_url)
+    try:
+        await migrate_open_database(BEFORE_FOREIGN_KEYS)
+        await insert_parents()
+        await execute(connection(), lot(member_id=MISSING))
+        before = await table_rows()
+        # when
+        with pytest.raises((IntegrityError, RuntimeError)) as error:
+            await migrate_open_database()
+        # then
+        pending = await pending_migrations()
+        keys = await database_foreign_keys()
+        after = await table_rows()
+    finally:
+        await close_database()
+    assert "lots" in str(error.value)
+    assert pending == ["0011_foreign_keys"]
+    # offer_targets is made with its key (0010); 0011 added none
+    assert (set(keys), after) == ({"offer_targets.offer_id"}, before)

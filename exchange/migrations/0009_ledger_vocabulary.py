@@ -11,7 +11,7 @@ from exchange.migrations._constraints import add_constraints
 
 
 class Migration(migrations.Migration):
-    dependencies = [('exchange', '0010_offer_targets')]
+    dependencies = [('exchange', '0008_offers')]
 
     initial = False
 
