@@ -17,17 +17,15 @@ from exchange.callers import Caller
 from exchange.cli.partner import write_new_private_key
 from exchange.clock import days_to_us, now_us
 from exchange.errors import DomainError
-from exchange.ledger import earning, service, sweeps
-from exchange.ledger.earning import EarnResult, PurchaseEarn
-from exchange.ledger.expiry import lock_settled_member
+from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.refunds import PurchaseRefund
-from exchange.ledger.unit_of_work import unit_of_work
 from exchange.members.service import Enrolment, MemberRecord, enrol
-from exchange.offers.at_purchase import HistoryLine, PurchaseContext, record_history
+from exchange.offers.at_purchase import HistoryLine, PurchaseContext
 from exchange.offers.eligibility import EarnLine
 from exchange.offers.spec import OfferSpec, Segment, Targeting
 from exchange.offers.store import create_offer
 from exchange.offers.training import train_and_store
+from exchange.operations import postings, sweeps
 from exchange.registry.activities import Activity, set_activity
 from exchange.registry.keys import add_key, default_key_id
 from exchange.registry.partners import PartnerRecord, create_partner
@@ -157,37 +155,23 @@ async def _purchase(
         partner.id, partner.code, "EUR", at,
         (EarnLine(f"{partner.code}/{sku}", category, Decimal(points)),),
         (HistoryLine(sku, category, amount_minor),))
-    await _earn_back_then(PurchaseEarn(
+    await postings.import_purchase(PurchaseEarn(
         member_id=member.id, partner_id=partner.id, order_id=order_id, currency="EUR",
         amount_minor=amount_minor, points=points, occurred_at=at,
         available_at=at + days_to_us(partner.return_window_days),
         expires_at=at + days_to_us(limits.points_lifetime_days),
-    ), history, caller)
+    ), history, caller=caller)
     if rng.random() < 0.08:  # now and then a customer returns half of it
-        await service.refund_purchase(
+        await postings.refund_purchase(
             PurchaseRefund(partner.id, order_id, "EUR", amount_minor // 2),
             caller=caller, idempotency_key=f"{order_id}-refund", now_us=at + days_to_us(1),
         )
     return 1
 
 
-async def _earn_back_then(request: PurchaseEarn, history: PurchaseContext, caller: str) -> None:
-    """Earn as if the purchase were recorded when it happened (months ago, so older than a
-    partner may send), keeping its lines for ranking."""
-    async for attempt in unit_of_work("earn_purchase", request, EarnResult, caller=caller,
-                                      idempotency_key=request.order_id,
-                                      now_us=request.occurred_at):
-        async with attempt as work:
-            if work.replayed is None:
-                accounts = await lock_settled_member(work.journal, request.member_id)
-                earned = work.keep(await earning.earn_purchase(work.journal, accounts, request))
-                await record_history(work.journal.conn, request.member_id, earned.earning_id,
-                                     history)
-
-
 async def _redeem(rng: random.Random, member: MemberRecord, partner: PartnerRecord, at: int) -> int:
     try:
-        await service.redeem_points(
+        await postings.redeem_points(
             member.id, partner.id, rng.randrange(50, 400),
             caller=Caller.partner(partner.id, partner.code).label,
             idempotency_key=f"demo-redeem-{member.id}-{at}", now_us=at + 1,

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import Progress
@@ -16,6 +17,10 @@ from rich.table import Table
 
 from exchange.cli import admin, offers, partner, settle
 from exchange.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:  # imported where used: each command loads only what it needs
+    from exchange.cli.demo import DemoCoalition
+    from exchange.operations.sweeps import SweepReport
 
 console = Console(stderr=True)
 
@@ -97,10 +102,10 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _sweep(settings: Settings, at: int):  # type: ignore[no-untyped-def]
+async def _sweep(settings: Settings, at: int) -> tuple[SweepReport, int]:
     from exchange.clock import now_us
     from exchange.db import assert_migrated, close_database, open_database
-    from exchange.ledger import sweeps
+    from exchange.operations import sweeps
     from exchange.registry.nonces import prune_nonces
 
     await open_database(settings.database_url)
@@ -108,11 +113,20 @@ async def _sweep(settings: Settings, at: int):  # type: ignore[no-untyped-def]
         await assert_migrated()
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("maturing pending lots", total=None)
-            matured = await sweeps.mature_lots(at, lambda: progress.advance(task))
+            matured = 0
+            async for moved in sweeps.maturing(at):
+                matured += moved
+                progress.advance(task)
             progress.update(task, description="expiring lots")
-            expired = await sweeps.expire_lots(at, lambda: progress.advance(task))
+            expired = 0
+            async for moved in sweeps.expiring(at):
+                expired += moved
+                progress.advance(task)
             progress.update(task, description="releasing lapsed holds")
-            holds = await sweeps.expire_holds(lambda: progress.advance(task))
+            holds = 0
+            async for released in sweeps.releasing_lapsed_holds():
+                holds += released
+                progress.advance(task)
         # Nonces outlive their signatures by design; past that they only take space.
         pruned = await prune_nonces(now_us())
         return sweeps.SweepReport(matured, expired, holds), pruned
@@ -138,7 +152,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return _serve(demo_settings, args.host, args.port, 1)
 
 
-async def _seed_demo(settings: Settings, key_directory: Path):  # type: ignore[no-untyped-def]
+async def _seed_demo(settings: Settings, key_directory: Path) -> DemoCoalition:
     from exchange.cli import demo
     from exchange.db import close_database, migrate, open_database
     from exchange.ledger.balances import member_balances

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from exchange.callers import Caller
 from exchange.clock import now_us
-from exchange.ledger import earning, service
+from exchange.ledger import earning
 from exchange.ledger.earning import EarnResult, FundedCredit, PurchaseEarn
 from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.journal import Journal
@@ -18,6 +18,7 @@ from exchange.money import to_minor
 from exchange.offers import at_purchase
 from exchange.offers.at_purchase import HistoryLine, OfferCredit, PurchaseContext
 from exchange.offers.eligibility import EarnLine
+from exchange.operations import postings
 from exchange.program import purchases as rules
 from exchange.program.purchases import Purchase, PurchaseQuote
 from exchange.registry.partners import PartnerRecord, get_partner_by_id
@@ -132,7 +133,7 @@ async def refund_purchase(
     caller: Caller, order_id: str, currency: str, amount: Decimal, idempotency_key: str
 ) -> RefundResult:
     rules.check_refund(amount, currency)
-    return await service.refund_purchase(
+    return await postings.refund_purchase(
         PurchaseRefund(caller.partner_id_or_raise(), order_id, currency,
                        to_minor(amount, currency)),
         caller=caller.label, idempotency_key=idempotency_key,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from exchange import limits
 from exchange.callers import Caller
-from exchange.ledger import holds, service
+from exchange.ledger import holds
 from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.holds import Discount, HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
@@ -17,6 +17,7 @@ from exchange.ledger.unit_of_work import unit_of_work
 from exchange.ledger.validation import check_points
 from exchange.members.service import get_linked_member
 from exchange.offers.at_redemption import award_discount
+from exchange.operations import postings
 
 
 async def authorize(
@@ -27,7 +28,7 @@ async def authorize(
     ttl_seconds: int = limits.hold_ttl_seconds_default,
 ) -> HoldResult:
     member = await get_linked_member(caller.partner_id_or_raise(), card_number)
-    return await service.authorize_hold(
+    return await postings.authorize_hold(
         member.id, caller.partner_id_or_raise(), points, ttl_seconds=ttl_seconds,
         caller=caller.label, idempotency_key=idempotency_key,
     )
@@ -55,7 +56,7 @@ async def _capture(journal: Journal, caller: Caller, hold_id: int, points: int |
 
 
 async def void(caller: Caller, hold_id: int, idempotency_key: str) -> HoldResult:
-    return await service.void_hold(
+    return await postings.void_hold(
         hold_id, caller.partner_id_or_raise(), caller=caller.label,
         idempotency_key=idempotency_key,
     )
@@ -94,7 +95,7 @@ async def _discount(journal: Journal, caller: Caller, member_id: int, points: in
 async def refund(
     caller: Caller, hold_id: int, points: int, idempotency_key: str
 ) -> RedemptionRefundResult:
-    return await service.refund_redemption(
+    return await postings.refund_redemption(
         hold_id, caller.partner_id_or_raise(), points, caller=caller.label,
         idempotency_key=idempotency_key,
     )

@@ -186,7 +186,7 @@ async def test_refunding_a_discounted_redemption_gives_back_what_the_member_paid
     # given a member with 100 points who spent 50 at the fuel chain, 10 of them paid by a
     # grocer-funded 20% discount
     from exchange.clock import now_us
-    from exchange.ledger.sweeps import run_sweeps
+    from exchange.operations.sweeps import run_sweeps
 
     given = await _fuel_discount()
     fuel, card = given.fuel, given.card

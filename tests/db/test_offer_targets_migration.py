@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
@@ -23,7 +20,6 @@ from exchange.db import (
 )
 from exchange.offers.spec import Targeting
 from exchange.offers.store import get_offer
-from tests.conftest import POSTGRES_URL, _admin, _with_database
 
 MIGRATION = importlib.import_module("exchange.migrations.0010_offer_targets")
 # (funder, partners, categories, items) of each offer as 0008 kept them.
@@ -34,18 +30,6 @@ OFFERS = [
     (2, ["grocer"], ["bakery"], ["fuel/diesel"]),
     (1, [], ["tea"], []),
 ]
-
-
-@pytest.fixture
-async def empty_database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """A database with no tables at all (not opened)."""
-    if POSTGRES_URL:
-        name = f"exchange_empty_{uuid.uuid4().hex[:12]}"
-        await _admin(f'CREATE DATABASE "{name}"')
-        yield _with_database(POSTGRES_URL, name)
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite://{tmp_path / 'empty.db'}"
 
 
 async def _migrate_to_0008_with_offers(url: str) -> None:

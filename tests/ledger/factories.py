@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 from exchange.clock import days_to_us
-from exchange.ledger import service
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.members.service import MemberRecord, create_member
+from exchange.operations import postings as service
 from exchange.registry.partners import PartnerRecord, create_partner
 
 T0 = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z in microseconds

@@ -16,11 +16,11 @@ import pytest
 from exchange import limits
 from exchange.db import close_database, connection, fetch_one, open_database
 from exchange.errors import DomainError
-from exchange.ledger import service
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.holds import HoldResult
 from exchange.ledger.kinds import AccountKind
+from exchange.operations import postings as service
 from tests.conftest import is_postgres
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
 from tests.ledger.helpers import (

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from exchange import limits
-from exchange.ledger import service
 from exchange.ledger.balances import member_balances
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.holds import HoldResult
 from exchange.ledger.kinds import AccountKind
 from exchange.ledger.refunds import PurchaseRefund, RefundResult, reversal_target
+from exchange.operations import postings as service
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
 from tests.ledger.helpers import (
     account_id,

@@ -9,11 +9,12 @@ import pytest
 from exchange import limits
 from exchange.clock import now_us, seconds_to_us
 from exchange.db import connection, execute
-from exchange.ledger import service, sweeps
 from exchange.ledger.balances import member_balances
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.kinds import AccountKind
+from exchange.operations import postings as service
+from exchange.operations import sweeps
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
 from tests.ledger.helpers import (
     account_id,

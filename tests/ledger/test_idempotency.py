@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from exchange import limits
-from exchange.ledger import service
 from exchange.ledger.balances import member_balances
 from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.holds import HoldResult
 from exchange.ledger.idempotency import fingerprint
+from exchange.operations import postings as service
 from tests.ledger.factories import DAY, T0, earn, member, partner
 from tests.ledger.helpers import count, failure, rows, snapshot
 

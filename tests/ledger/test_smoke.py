@@ -1,5 +1,5 @@
-from exchange.ledger import service
 from exchange.ledger.balances import member_balances
+from exchange.operations import postings as service
 from tests.ledger.factories import T0, earn, key, member, partner
 
 

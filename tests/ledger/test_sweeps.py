@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from exchange.ledger import kinds as k
-from exchange.ledger import service, sweeps
 from exchange.ledger.balances import member_balances
 from exchange.ledger.errors import LedgerErrorCode as Code
 from exchange.ledger.kinds import AccountKind
 from exchange.ledger.refunds import PurchaseRefund
-from exchange.ledger.sweeps import SweepReport
+from exchange.operations import postings as service
+from exchange.operations import sweeps
+from exchange.operations.sweeps import SweepReport
 from tests.ledger.factories import DAY, T0, earn, key, member, partner
 from tests.ledger.helpers import (
     allocations,
@@ -84,11 +85,10 @@ async def test_maturity_sweeps_every_member_due(db: str) -> None:
     members = [await member() for _ in range(3)]
     for index, someone in enumerate(members):
         await earn(someone.id, shop.id, 10 * (index + 1), pending_days=14)
-    visited: list[int] = []
     # when
-    moved = await sweeps.mature_lots(WINDOW, on_member=lambda: visited.append(1))
+    each = [moved async for moved in sweeps.maturing(WINDOW)]
     # then
-    assert (moved, len(visited)) == (60, 3)
+    assert each == [10, 20, 30]
     assert [(await member_balances(s.id)).available for s in members] == [10, 20, 30]
 
 

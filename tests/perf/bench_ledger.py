@@ -25,9 +25,9 @@ from rich.table import Table
 
 from exchange.clock import days_to_us, now_us
 from exchange.db import close_database, migrate, open_database
-from exchange.ledger import service
 from exchange.ledger.earning import PurchaseEarn
 from exchange.members.service import create_member
+from exchange.operations import postings as service
 from exchange.registry.partners import create_partner
 
 console = Console()

@@ -39,11 +39,12 @@ from hypothesis.stateful import (
 from exchange import limits
 from exchange.db import close_database, connection, fetch, open_database
 from exchange.ledger import kinds as k
-from exchange.ledger import service, sweeps
 from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.kinds import AccountKind
 from exchange.ledger.refunds import PurchaseRefund
+from exchange.operations import postings as service
+from exchange.operations import sweeps
 from tests.conftest import create_database, drop_database
 from tests.ledger.factories import DAY, T0, member, partner
 from tests.ledger.helpers import failure, snapshot

@@ -36,12 +36,13 @@ from hypothesis import strategies as st
 from exchange.clock import days_to_us, to_us
 from exchange.db import close_database, connection, fetch, open_database
 from exchange.errors import DomainError
-from exchange.ledger import service, sweeps
 from exchange.ledger.balances import member_balances
 from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.refunds import PurchaseRefund
 from exchange.members.service import create_member
 from exchange.money import minor_unit_digits
+from exchange.operations import postings as service
+from exchange.operations import sweeps
 from exchange.registry.partners import create_partner
 from exchange.registry.rates import Rate, set_rate
 from exchange.settlement import storage

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from exchange.clock import days_to_us, to_us
 from exchange.errors import DomainError
-from exchange.ledger import service
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
+from exchange.operations import postings as service
 from exchange.registry.partners import PartnerRecord, create_partner
 from exchange.registry.rates import Rate, set_rate
 from exchange.settlement.statements import Statement

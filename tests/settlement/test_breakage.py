@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from exchange.ledger import sweeps
 from exchange.members.service import create_member
+from exchange.operations import sweeps
 from exchange.settlement import storage
 from exchange.settlement.service import close_settlement, run_settlement
 from tests.settlement.factories import UTC_ZONE, at, by_code, earn, lines, partner, redeem

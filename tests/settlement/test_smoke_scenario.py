@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from exchange.clock import days_to_us, to_us
-from exchange.ledger import service
 from exchange.ledger.earning import PurchaseEarn
 from exchange.members.service import create_member
+from exchange.operations import postings as service
 from exchange.registry.partners import create_partner
 from exchange.registry.rates import Rate, set_rate
 from exchange.settlement import storage

@@ -1,10 +1,11 @@
-"""The ledger's one-step writes: each one idempotent, atomic, and retried on contention.
+"""Single postings, each in a unit of work of its own: idempotent, atomic, retried on
+contention.
 
-Each is a unit of work around one posting function, for writes that need nothing but the
-ledger (a void, a refund, the tools and tests that drive the ledger directly). A use case that
-must ask rules inside the transaction opens the unit of work itself (exchange.operations).
-Every write takes the caller (who is asking: `partner:<code>`, `admin:<name>`, `system:<job>`)
-and an idempotency key unique per caller.
+For the use cases that need nothing but the ledger (a hold, a void, the refunds), and for the
+tools and tests that drive the ledger directly by member and partner id. A use case that must
+ask offers or rules inside the transaction opens its unit of work itself (purchases.py,
+redemptions.py). Every write takes the caller's label (`Caller.label`: `partner:<code>`,
+`admin:<name>`, `system:<job>`) and an idempotency key unique per caller.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
 from exchange.ledger.unit_of_work import unit_of_work
+from exchange.offers.at_purchase import PurchaseContext, record_history
 
 R = TypeVar("R")
 
@@ -155,3 +157,16 @@ async def award_points(
 
     return await _write("award_points", request, AwardResult, post, caller=caller,
                         idempotency_key=idempotency_key, now_us=now_us)
+
+
+async def import_purchase(request: PurchaseEarn, lines: PurchaseContext, *, caller: str) -> None:
+    """Record a purchase as if when it happened (it may be older than a partner may send), with
+    its lines for ranking, and no offers: for seeding (the demo) and imports of past history."""
+    async def post(journal: Journal) -> EarnResult:
+        accounts = await lock_settled_member(journal, request.member_id)
+        earned = await earning.earn_purchase(journal, accounts, request)
+        await record_history(journal.conn, request.member_id, earned.earning_id, lines)
+        return earned
+
+    await _write("earn_purchase", request, EarnResult, post, caller=caller,
+                 idempotency_key=request.order_id, now_us=request.occurred_at)
