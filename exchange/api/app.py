@@ -110,7 +110,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     graphql = ExchangeGraphQL(schema, graphql_ide=None, allow_queries_via_get=False)
     routes = [
-        # A Route, not a Mount: a Mount would redirect /graphql to /graphql/ (section 9).
+        # A Route, not a Mount: a Mount redirects POST /graphql to /graphql/, and a redirected
+        # request no longer matches the URL its signature covers.
         # Authentication wraps this route alone: health and metrics stay open to probes. The
         # app-wide BodyLimit runs first, so an oversize body is refused before it is read.
         Route("/graphql", Authenticate(graphql, settings), methods=["POST"]),

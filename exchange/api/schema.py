@@ -189,7 +189,8 @@ class Mutation:
 
 
 def schema_extensions() -> list[Callable[[], SchemaExtension]]:
-    # Factories, not shared instances: extensions keep per-request state (section 9).
+    # Factories, not shared instances: extensions keep per-request state, and a shared
+    # MaskErrors instance would mix up concurrent requests.
     return [
         lambda: AddValidationRules(_LIMIT_RULES),
         lambda: MaxTokensLimiter(limits.query_tokens_max),

@@ -1,4 +1,4 @@
-"""The `exchange` command: serve, migrate, demo, sweep, schema, partner, admin, settle."""
+"""The `exchange` command: serve, migrate, demo, sweep, schema, partner, admin, settle, offers."""
 
 from __future__ import annotations
 

@@ -11,7 +11,13 @@ from exchange.db import execute_many, fetch, fetch_one, opened_database
 from exchange.errors import DomainError
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.journal import Journal
-from exchange.ledger.kinds import MEMBER_KINDS, OPERATOR_OWNER_ID, PARTNER_KINDS, AccountKind
+from exchange.ledger.kinds import (
+    MEMBER_KINDS,
+    OPERATOR_OWNER_ID,
+    PARTNER_KINDS,
+    AccountKind,
+    sql_list,
+)
 
 
 @dataclass(slots=True)
@@ -52,7 +58,7 @@ async def lock_member(journal: Journal, member_id: int) -> MemberAccounts:
     rows = await fetch(
         journal.conn,
         "SELECT id, kind, balance FROM accounts WHERE owner_id = $1 AND kind IN "
-        "('member_available', 'member_pending', 'member_held', 'member_clawback') "
+        f"({sql_list(MEMBER_KINDS)}) "
         "ORDER BY id FOR UPDATE",
         member_id,
     )

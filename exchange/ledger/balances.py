@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.db import connection, fetch, fetch_one
-from exchange.ledger.kinds import AccountKind
+from exchange.ledger.kinds import MEMBER_KINDS, AccountKind, sql_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ async def member_balances(member_id: int) -> MemberBalances:
     rows = await fetch(
         conn,
         "SELECT kind, balance FROM accounts WHERE owner_id = $1 AND kind IN "
-        "('member_available', 'member_pending', 'member_held', 'member_clawback')",
+        f"({sql_list(MEMBER_KINDS)})",
         member_id,
     )
     balance = {row["kind"]: int(row["balance"]) for row in rows}

@@ -5,7 +5,7 @@ The lock order of every transaction, which keeps concurrent transactions free of
 1. the member accounts it touches: all four of a member's accounts, members by ascending id
    (`accounts.lock_member`);
 2. then the rows of rules that a use case consults inside the transaction, e.g. offer budgets,
-   by ascending id (`exchange.offers.budgets.spend`);
+   by ascending id (e.g. the budget a partner-funded bonus is spent from);
 3. last, the shared partner and operator accounts, by ascending id, in `apply_balances` at the
    very end. Those are the hot rows every earn and burn touches, so touching them last also
    holds their locks for the shortest time.

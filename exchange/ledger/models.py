@@ -182,7 +182,8 @@ class Earning(Model):
 
     class Meta:
         table = "earnings"
-        indexes = [("member_id", "occurred_at")]  # a member's purchases, for offer eligibility
+        # a member's purchases by time (reporting.purchase_spend)
+        indexes = [("member_id", "occurred_at")]
         constraints = [
             UniqueConstraint(fields=("partner_id", "order_id"), name="earnings_order_uniq"),
             CheckConstraint(check="amount_minor > 0", name="earnings_amount_positive"),

@@ -1,5 +1,5 @@
 """Purchase refunds: points reversed in proportion to the refunded amount, the purchase's own
-and its offers' alike, each back to whoever issued them."""
+and the funded points on it (bonuses) alike, each back to whoever issued them."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def reversal_target(points: int, amount_minor: int, refunded_minor: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Reversal:
-    """The transfer kinds of one source of a purchase's points: the partner's own or offers'."""
+    """The transfer kinds of one source of a purchase's points: the partner's own or funded."""
 
     lot_kind: TransferKind
     reversal_kind: TransferKind
@@ -52,9 +52,9 @@ class _Reversal:
 
 
 _PURCHASE = _Reversal(TransferKind.EARN, TransferKind.REVERSAL, TransferKind.CLAWBACK)
-_OFFER = _Reversal(TransferKind.OFFER, TransferKind.OFFER_REVERSAL, TransferKind.OFFER_CLAWBACK)
-_OFFER_CREDIT_KINDS = (TransferKind.OFFER, TransferKind.OFFER_DEBT_PAYMENT)
-_OFFER_REVERSAL_KINDS = (TransferKind.OFFER_REVERSAL, TransferKind.OFFER_CLAWBACK)
+_FUNDED = _Reversal(TransferKind.OFFER, TransferKind.OFFER_REVERSAL, TransferKind.OFFER_CLAWBACK)
+_FUNDED_CREDIT_KINDS = (TransferKind.OFFER, TransferKind.OFFER_DEBT_PAYMENT)
+_FUNDED_REVERSAL_KINDS = (TransferKind.OFFER_REVERSAL, TransferKind.OFFER_CLAWBACK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,32 +104,32 @@ async def refund_purchase(journal: Journal, request: PurchaseRefund) -> RefundRe
     issued_id = await partner_issued_account_id(journal.conn, earning.partner_id)
     to_debt = await _reverse(journal, accounts, earning.id, issued_id, to_reverse,
                              _PURCHASE)
-    offer_reversed, offer_debt = await _reverse_offers(journal, accounts, earning, new_refunded)
+    funded_reversed, funded_debt = await _reverse_funded(journal, accounts, earning, new_refunded)
     await execute(
         journal.conn,
         "UPDATE earnings SET amount_refunded_minor = $1, points_reversed = $2 WHERE id = $3",
         new_refunded, target, earning.id,
     )
-    return RefundResult(earning.id, to_reverse + offer_reversed, to_debt + offer_debt,
+    return RefundResult(earning.id, to_reverse + funded_reversed, to_debt + funded_debt,
                         request.amount_minor)
 
 
-async def _reverse_offers(
+async def _reverse_funded(
     journal: Journal, accounts: MemberAccounts, earning: _Earning, refunded_minor: int
 ) -> tuple[int, int]:
     """Offer points go back in the same proportion as the purchase's, each to its funder.
     What was given and taken back so far is read from the transfers themselves."""
-    given = await _sums_by_account(journal, earning.id, "debit", _OFFER_CREDIT_KINDS)
+    given = await _sums_by_account(journal, earning.id, "debit", _FUNDED_CREDIT_KINDS)
     if not given:
         return 0, 0
-    taken = await _sums_by_account(journal, earning.id, "credit", _OFFER_REVERSAL_KINDS)
+    taken = await _sums_by_account(journal, earning.id, "credit", _FUNDED_REVERSAL_KINDS)
     reversed_total = debt_total = 0
     for issued_id in sorted(given):
         target = reversal_target(given[issued_id], earning.amount_minor, refunded_minor)
         points = target - taken.get(issued_id, 0)
         assert points >= 0
         debt_total += await _reverse(journal, accounts, earning.id, issued_id, points,
-                                     _OFFER)
+                                     _FUNDED)
         reversed_total += points
     return reversed_total, debt_total
 

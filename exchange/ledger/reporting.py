@@ -48,7 +48,7 @@ _INCLUDED = (
 _IS_LATE = f"CASE WHEN {_DATED} < $1 THEN 1 ELSE 0 END"
 # Funded points (offer bonuses, discounts, and what takes them back) are the funding partner's
 # issue too, on a line of their own.
-_IS_OFFER = f"CASE WHEN t.kind IN ({sql_list(FUNDED_KINDS)}) THEN 1 ELSE 0 END"
+_IS_FUNDED = f"CASE WHEN t.kind IN ({sql_list(FUNDED_KINDS)}) THEN 1 ELSE 0 END"
 
 
 def _prices(account_kind: str) -> str:
@@ -87,17 +87,17 @@ _EARNING = "LEFT JOIN earnings e ON e.id = t.earning_id"
 # Points coming back are priced as they were issued (the purchase time).
 def _issued_sql(ids: str) -> str:
     return (
-        _prices(AccountKind.PARTNER_ISSUED) + "SELECT account_id, is_late, is_offer, price, "
+        _prices(AccountKind.PARTNER_ISSUED) + "SELECT account_id, is_late, is_funded, price, "
         f"SUM(points) AS points FROM (SELECT t.debit_account_id AS account_id, "
-        f"{_IS_LATE} AS is_late, {_IS_OFFER} AS is_offer, "
+        f"{_IS_LATE} AS is_late, {_IS_FUNDED} AS is_funded, "
         f"pr.issue_price AS price, t.points AS points FROM transfers t {_EARNING} "
         f"{_price_join('t.debit_account_id', _DATED)} "
         f"WHERE t.debit_account_id IN {ids} AND {_INCLUDED} "
-        f"UNION ALL SELECT t.credit_account_id, {_IS_LATE}, {_IS_OFFER}, pr.issue_price, "
+        f"UNION ALL SELECT t.credit_account_id, {_IS_LATE}, {_IS_FUNDED}, pr.issue_price, "
         f"-t.points FROM transfers t {_EARNING} "
         f"{_price_join('t.credit_account_id', 'COALESCE(e.occurred_at, t.created_at)')} "
         f"WHERE t.credit_account_id IN {ids} AND {_INCLUDED}"
-        ") issued GROUP BY account_id, is_late, is_offer, price"
+        ") issued GROUP BY account_id, is_late, is_funded, price"
     )
 
 
@@ -192,7 +192,7 @@ class PointsAtPrice:
     is_late: bool
     price: Decimal | None  # None: no rate was in force, the run must refuse
     points: int
-    is_offer: bool = False  # issued for an offer the partner funds
+    is_funded: bool = False  # funded: issued beyond a purchase's own points (a bonus, a discount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +253,7 @@ def _points_at_price(rows: list[dict[str, Any]], partner_of: dict[int, int]) -> 
     return [
         PointsAtPrice(partner_of[int(r["account_id"])], bool(r["is_late"]),
                       None if r["price"] is None else parse_decimal(r["price"]), int(r["points"]),
-                      bool(r.get("is_offer", 0)))
+                      bool(r.get("is_funded", 0)))
         for r in rows if int(r["points"]) != 0
     ]
 

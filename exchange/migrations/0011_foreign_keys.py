@@ -24,7 +24,11 @@ Columns left without a key, on purpose:
   watermarks (the highest transfer id settled, 0 before the first transfer), not references.
 - settlement_provenance.issuer and burned_at hold partner codes or "operator".
 - idempotency_keys.caller, admin_tokens.name, transfers.caller and the *_by columns name callers
-  and admins, which have no table; offers.target_* are JSON lists.
+  and admins, which have no table.
+- offer_targets.value holds a partner code, a category or an item: for a partner it names a
+  partner by code, checked when the offer is written (there is no key on half of a column).
+- activity_awards.(partner_id, activity) names a partner's activity by kind; the partner has a
+  key, the kind is checked when the award is made.
 
 Placeholders that pointed at no row are gone first: a hold's authorize_transfer_id is now NULL
 until its transfer is posted (it was 0), and `create_member` no longer links a member to

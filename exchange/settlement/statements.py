@@ -92,10 +92,10 @@ def build_statements(
     for kind, entries in (("issued", issued), ("burned", burned)):
         # The price's text breaks ties: "0.01" and "0.010" are equal but print differently,
         # and a run must not depend on the order the database returned them in.
-        ordered = sorted(entries, key=lambda e: (e.is_offer, e.is_late, e.price or Decimal(0),
+        ordered = sorted(entries, key=lambda e: (e.is_funded, e.is_late, e.price or Decimal(0),
                                                  str(e.price)))
         for entry in ordered:
-            line_kind = "offer" if entry.is_offer else kind
+            line_kind = "offer" if entry.is_funded else kind
             lines[entry.partner_id].append(_line(line_kind, entry, partners[entry.partner_id]))
     for adjustment in adjustments:
         currency = partners[adjustment.partner_id].currency

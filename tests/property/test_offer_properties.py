@@ -35,6 +35,7 @@ from exchange.clock import now_us, to_us
 from exchange.config import load_settings
 from exchange.db import close_database, open_database
 from exchange.errors import DomainError
+from exchange.ledger.errors import LedgerErrorCode
 from exchange.members.service import Enrolment, enrol
 from exchange.offers.spec import OfferSpec, Targeting
 from exchange.offers.store import create_offer
@@ -199,7 +200,8 @@ async def _redeem(action: tuple, step: int, callers: list[Caller], cards: list[s
     _, member, points = action
     try:
         result = await redemptions.redeem(callers[1], cards[member], points, f"k-{step}")
-    except DomainError:
+    except DomainError as error:
+        assert error.code == LedgerErrorCode.INSUFFICIENT_POINTS, error
         COVERED["refused"] += 1
         return  # not enough points: nothing happened, the budget included
     assert result.offer_points == _discounted(model, member, points)
@@ -210,7 +212,8 @@ async def _hold_and_capture(action: tuple, step: int, callers: list[Caller],
     _, member, points, percent = action
     try:
         hold = await redemptions.authorize(callers[1], cards[member], points, f"k-{step}")
-    except DomainError:
+    except DomainError as error:
+        assert error.code == LedgerErrorCode.INSUFFICIENT_POINTS, error
         COVERED["refused"] += 1
         return
     captured = max(1, points * percent // 100)
