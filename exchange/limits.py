@@ -41,6 +41,16 @@ sweep_batch_size_max: Final = 500
 # A settlement run holds its period's lease; a run that died leaves it, and it lapses after this.
 settlement_lease_seconds: Final = 15 * 60
 
+# Partners' dated rates.
+rate_earn_points_per_unit_max: Final = 1_000  # points per unit of the purchase currency
+rate_multiplier_max: Final = 100
+rate_price_max: Final = 1_000  # settlement currency per point, issued or burned
+rate_category_length_max: Final = 64
+
+# Settlement periods: a calendar month of a year in this range.
+period_year_min: Final = 2000
+period_year_max: Final = 2100
+
 # Caches and bounded work.
 account_ids_cached_max: Final = 100_000  # partner and operator account ids kept per process
 graphql_documents_cached_max: Final = 1_024  # parsed and validated queries kept per process
@@ -75,5 +85,13 @@ ranking_history_events_max: Final = 500  # a member's most recent purchase lines
 popularity_items_max: Final = 100_000  # items counted for the popularity-only ranking
 ranking_history_days: Final = 730  # points live two years; older purchases say little today
 training_batch_rows_max: Final = 50_000  # purchase lines read per statement by training
+training_tokens_per_member_max: Final = 64  # pairs grow with its square: no member blows memory
+training_pairs_per_chunk_max: Final = 4_000_000  # pairs expanded at once, ~200 MB of temporaries
+history_file_rows_max: Final = 5_000_000  # purchase lines an evaluation file may hold
+history_file_field_length_max: Final = 128
+history_file_times_cached_max: Final = 65_536  # each distinct date is parsed once, up to this
+offer_targets_ids_per_read_max: Final = 1_000  # offer ids bound in one read of their targets
+catalogue_ttl_seconds: Final = 5.0  # live offers cached per process at most this long
+model_check_seconds: Final = 30.0  # how stale a process's view of the newest model may be
 
 assert return_window_days_max + purchase_age_days_max < points_lifetime_days

@@ -26,7 +26,6 @@ from exchange.offers.ranking import CandidateSet, candidate_set
 from exchange.offers.store import OfferRecord
 from exchange.offers.tokens import category_token, item_token, partner_token
 
-catalogue_ttl_seconds = 5.0
 _SEGMENTS = ("everyone", "new_member", "lapsed", "spend_band")
 
 
@@ -119,7 +118,7 @@ def cached(key: str, generation: tuple[int, int | None]) -> Catalogue | None:
     found = _cached.get(key)
     if found is None or found[1].generation != generation:
         return None
-    if time.monotonic() - found[0] > catalogue_ttl_seconds:
+    if time.monotonic() - found[0] > limits.catalogue_ttl_seconds:
         return None
     return found[1]
 

@@ -16,12 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
+from exchange import limits
 from exchange.clock import to_us
 
 columns = ("member_id", "partner", "category", "item", "amount", "occurred_at")
-rows_max = 5_000_000
-field_length_max = 128
-time_cache_entries_max = 65_536  # bounds the memory spent on parsing each distinct date once
 # Plain digits only: Decimal() would also take "NaN", "1e9", " 7 " and "1_000".
 _AMOUNT = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
@@ -92,8 +90,8 @@ def _read_rows(reader: _Rows, positions: tuple[int, ...]) -> list[PurchaseEvent]
             continue  # a blank line, typically the last one
         if len(row) != len(columns):
             raise HistoryError(line, f"expected {len(columns)} fields, found {len(row)}")
-        if len(events) >= rows_max:
-            raise HistoryError(line, f"more than {rows_max} purchases")
+        if len(events) >= limits.history_file_rows_max:
+            raise HistoryError(line, f"more than {limits.history_file_rows_max} purchases")
         values = [row[position] for position in positions]
         for name, value in zip(columns, values, strict=True):
             _check_text(line, name, value)
@@ -106,8 +104,9 @@ def _read_rows(reader: _Rows, positions: tuple[int, ...]) -> list[PurchaseEvent]
 def _check_text(line: int, name: str, value: str) -> None:
     if not value.strip():
         raise HistoryError(line, f"{name}: empty")
-    if len(value) > field_length_max:
-        raise HistoryError(line, f"{name}: longer than {field_length_max} characters")
+    if len(value) > limits.history_file_field_length_max:
+        length_max = limits.history_file_field_length_max
+        raise HistoryError(line, f"{name}: longer than {length_max} characters")
 
 
 def _amount(line: int, text: str) -> Decimal:
@@ -127,6 +126,6 @@ def _time_us(line: int, text: str, cache: dict[str, int]) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # the file's convention: naive times are UTC
     value = to_us(moment)
-    if len(cache) < time_cache_entries_max:
+    if len(cache) < limits.history_file_times_cached_max:
         cache[text] = value
     return value

@@ -18,11 +18,10 @@ from itertools import pairwise
 
 import numpy as np
 
+from exchange import limits
 from exchange.offers.history import PurchaseEvent
 from exchange.offers.tokens import category_token, item_token, partner_token, token_kind
 
-tokens_per_member_max = 64  # pairs grow with its square: one huge member cannot blow up memory
-pairs_per_chunk_max = 4_000_000  # member pairs expanded at once, about 200 MB of temporaries
 similarity_shrinkage_members = 3.0
 # sim(h -> t) = C_ht / (N_h^e N_t^(1-e)): e = 0.5 is the cosine, e = 1 is P(t | h), which
 # leans towards popular t.
@@ -149,13 +148,14 @@ def _presence(members: np.ndarray, token_columns: np.ndarray, decay: np.ndarray,
 
 
 def _capped(presence: _Presence) -> _Presence:
-    """Each member's `tokens_per_member_max` strongest tokens, still grouped by member."""
+    """Each member's strongest tokens (limits.training_tokens_per_member_max), still grouped by
+    member."""
     starts = _group_starts(presence.member)
-    if np.diff(starts).max(initial=0) <= tokens_per_member_max:
+    if np.diff(starts).max(initial=0) <= limits.training_tokens_per_member_max:
         return presence
     order = np.lexsort((-presence.x, presence.member))
     rank = np.arange(len(order)) - np.repeat(starts[:-1], np.diff(starts))
-    keep = order[rank < tokens_per_member_max]
+    keep = order[rank < limits.training_tokens_per_member_max]
     keep.sort()  # back to member order
     return _Presence(presence.member[keep], presence.token[keep], presence.x[keep])
 
@@ -175,8 +175,8 @@ def _co_occurrence(presence: _Presence, token_count: int, on_progress: ProgressC
     sizes = np.diff(starts)
     pair_totals = np.cumsum(sizes * (sizes - 1) // 2)
     total = int(pair_totals[-1]) if len(pair_totals) else 0
-    cuts = np.searchsorted(pair_totals, np.arange(pairs_per_chunk_max, total,
-                                                  pairs_per_chunk_max), side="right")
+    chunk = limits.training_pairs_per_chunk_max
+    cuts = np.searchsorted(pair_totals, np.arange(chunk, total, chunk), side="right")
     bounds = np.unique(np.concatenate(([0], cuts, [len(sizes)])))
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for chunk, (first, last) in enumerate(pairwise(bounds.tolist())):

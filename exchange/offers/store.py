@@ -42,7 +42,6 @@ _OFFER_SELECT = (
     "o.created_at, o.updated_at FROM offers o JOIN partners p ON p.id = o.funding_partner_id"
 )
 _TARGET_KINDS = ("partner", "category", "item")  # offer_targets.kind, in Targeting's order
-_TARGET_IDS_PER_READ = 1_000  # offer ids bound in one SQLite read of their targets
 
 
 def _record(row: dict[str, Any], targeting: Targeting) -> OfferRecord:
@@ -96,8 +95,8 @@ async def _target_rows(conn: BaseDBAsyncClient, offer_ids: list[int]) -> list[di
     if is_postgres(conn):
         return await fetch(conn, f"{select} = ANY($1::bigint[]) ORDER BY id", offer_ids)
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(offer_ids), _TARGET_IDS_PER_READ):
-        chunk = offer_ids[start:start + _TARGET_IDS_PER_READ]
+    for start in range(0, len(offer_ids), limits.offer_targets_ids_per_read_max):
+        chunk = offer_ids[start:start + limits.offer_targets_ids_per_read_max]
         marks = ", ".join(f"${n}" for n in range(1, len(chunk) + 1))
         rows += await fetch(conn, f"{select} IN ({marks}) ORDER BY id", *chunk)
     return rows

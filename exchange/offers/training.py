@@ -19,7 +19,6 @@ from exchange.offers.history import PurchaseEvent
 from exchange.offers.model import RankingModel, popularity_model, train_model
 from exchange.offers.tokens import event_tokens
 
-model_check_seconds = 30.0
 Progress = Callable[[str, int, int], None]
 # Purchase lines as history_event reads them.
 HISTORY_SELECT = (
@@ -116,7 +115,7 @@ async def served_model(conn: BaseDBAsyncClient, key: str) -> ServedModel:
     """The newest trained model, checked for at most every `model_check_seconds`."""
     found = _served.get(key)
     if found is not None and found.generation == changes.generation() and (
-        time.monotonic() - found.checked_at < model_check_seconds
+        time.monotonic() - found.checked_at < limits.model_check_seconds
     ):
         return found
     row = await fetch_one(conn, "SELECT MAX(id) AS id FROM ranking_models")

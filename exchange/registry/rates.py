@@ -19,10 +19,6 @@ from exchange.errors import DomainError
 from exchange.money import MoneyError, minor_unit_digits, parse_decimal
 from exchange.registry.errors import RegistryErrorCode
 
-EARN_RATE_MAX = Decimal(1000)
-MULTIPLIER_MAX = Decimal(100)
-PRICE_MAX = Decimal(1000)
-
 
 @dataclass(frozen=True, slots=True)
 class Rate:
@@ -57,13 +53,15 @@ def validate_rate(rate: Rate) -> None:
         minor_unit_digits(rate.purchase_currency)
     except MoneyError as error:
         raise DomainError(RegistryErrorCode.INVALID_RATE, str(error), "currency") from None
-    _check(rate.earn_rate, "earnRate", EARN_RATE_MAX)
-    _check(rate.issue_price, "issuePrice", PRICE_MAX)
-    _check(rate.redemption_price, "redemptionPrice", PRICE_MAX)
+    _check(rate.earn_rate, "earnRate", Decimal(limits.rate_earn_points_per_unit_max))
+    _check(rate.issue_price, "issuePrice", Decimal(limits.rate_price_max))
+    _check(rate.redemption_price, "redemptionPrice", Decimal(limits.rate_price_max))
     for category, multiplier in rate.category_multipliers.items():
-        if not category or len(category) > 64:
-            raise DomainError(RegistryErrorCode.INVALID_RATE, "category: 1 to 64 characters")
-        _check(multiplier, f"multiplier for {category}", MULTIPLIER_MAX, positive=True)
+        if not category or len(category) > limits.rate_category_length_max:
+            raise DomainError(RegistryErrorCode.INVALID_RATE,
+                              f"category: 1 to {limits.rate_category_length_max} characters")
+        _check(multiplier, f"multiplier for {category}", Decimal(limits.rate_multiplier_max),
+               positive=True)
 
 
 async def set_rate(rate: Rate) -> Rate:

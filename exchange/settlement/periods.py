@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from exchange import limits
 from exchange.clock import to_us
 from exchange.errors import DomainError
 from exchange.settlement.errors import SettlementErrorCode
@@ -31,7 +32,7 @@ def period(label: str, timezone: str) -> Period:
     if not found:
         raise DomainError(SettlementErrorCode.INVALID_PERIOD, "a period is YYYY-MM", "period")
     year, month = int(found.group(1)), int(found.group(2))
-    if not 2000 <= year <= 2100:
+    if not limits.period_year_min <= year <= limits.period_year_max:
         raise DomainError(SettlementErrorCode.INVALID_PERIOD, "year out of range", "period")
     zone = ZoneInfo(timezone)
     start = datetime(year, month, 1, tzinfo=zone)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from exchange import limits
 from exchange.clock import to_us
 from exchange.offers.history import HistoryError, PurchaseEvent, read_purchases_csv
 
@@ -100,9 +101,8 @@ def test_bytes_that_are_not_utf8_name_their_line(tmp_path: Path) -> None:
 
 
 def test_a_row_after_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from exchange.offers import history
 
-    monkeypatch.setattr(history, "rows_max", 2)
+    monkeypatch.setattr(limits, "history_file_rows_max", 2)
     path = _write(tmp_path, HEADER + GOOD_ROW * 3)
     with pytest.raises(HistoryError) as raised:
         read_purchases_csv(path)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from tortoise.exceptions import IntegrityError
 
+from exchange import limits
 from exchange.clock import days_to_us, now_us
 from exchange.db import connection, execute, fetch
-from exchange.offers import store
 from exchange.offers.at_purchase import candidate_offers
 from exchange.offers.spec import OfferSpec, Targeting
 from exchange.offers.store import OfferRecord, create_offer, get_offer, list_offers
@@ -123,7 +123,7 @@ async def test_many_offers_keep_their_own_targets_across_reads(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given offers read back two at a time (SQLite binds offer ids in chunks)
-    monkeypatch.setattr(store, "_TARGET_IDS_PER_READ", 2)
+    monkeypatch.setattr(limits, "offer_targets_ids_per_read_max", 2)
     grocer = await create_partner("grocer", "Grocer")
     targetings = [Targeting(categories=(f"c{n}",), items=(f"grocer/{n}",)) if n % 2 else
                   Targeting() for n in range(5)]

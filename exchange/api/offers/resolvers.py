@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
+from exchange import limits
 from exchange.api.callers import caller_of, partner_or_admin
 from exchange.api.common import Money, moment_us, money, to_user_errors
 from exchange.api.errors import CodedError
@@ -169,8 +170,8 @@ async def offers_funded(
 ) -> list[t.Offer]:
     """The caller's own offers by id (an admin's: all), with budgets."""
     caller = partner_or_admin(info)
-    if not 0 < first <= 100:
-        raise CodedError(OfferErrorCode.INVALID_OFFER.value, "first: 1 to 100")
+    if not 0 < first <= limits.page_size_max:
+        raise CodedError(OfferErrorCode.INVALID_OFFER.value, f"first: 1 to {limits.page_size_max}")
     after_id = 0 if after is None else _offer_id_or_error(after)
     return [_own_view(caller, o) for o in await service.funded(caller, first, after_id)]
 
