@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.clock import now_us
-from exchange.db import connection, execute, fetch_one
+from exchange.db import connection, execute, fetch_one_as
 from exchange.errors import DomainError
 from exchange.offers.eligibility import in_segment, is_live
 from exchange.offers.errors import OfferErrorCode
@@ -17,6 +17,12 @@ from exchange.offers.store import OfferRecord, get_offer
 class Activation:
     offer: OfferRecord
     member_id: int
+    activated_at: int
+    activated_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
     activated_at: int
     activated_by: str
 
@@ -40,9 +46,9 @@ async def activate(offer_id: int, member_id: int, activated_by: str) -> Activati
         "VALUES ($1, $2, $3, $4) ON CONFLICT (offer_id, member_id) DO NOTHING",
         offer_id, member_id, activated_by, now,
     )
-    row = await fetch_one(
-        conn, "SELECT activated_at, activated_by FROM offer_activations "
+    stored = await fetch_one_as(
+        conn, _Stored, "SELECT activated_at, activated_by FROM offer_activations "
         "WHERE offer_id = $1 AND member_id = $2", offer_id, member_id,
     )
-    assert row is not None
-    return Activation(offer, member_id, int(row["activated_at"]), row["activated_by"])
+    assert stored is not None
+    return Activation(offer, member_id, stored.activated_at, stored.activated_by)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from tortoise import BaseDBAsyncClient
 
-from exchange.db import execute, fetch_one
+from exchange.db import execute, fetch_one_as
 from exchange.offers.eligibility import paced_cap
 
 
@@ -22,21 +21,16 @@ class _Budget:
     starts_at: int
     ends_at: int
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> _Budget:
-        return cls(row["status"], row["points_awarded"], row["budget_points"], row["pacing"],
-                   row["starts_at"], row["ends_at"])
-
 
 async def _lock_budget(conn: BaseDBAsyncClient, offer_id: int) -> _Budget:
-    row = await fetch_one(
-        conn,
+    budget = await fetch_one_as(
+        conn, _Budget,
         "SELECT status, points_awarded, budget_points, pacing, starts_at, ends_at FROM offers "
         "WHERE id = $1 FOR UPDATE",
         offer_id,
     )
-    assert row is not None
-    return _Budget.from_row(row)
+    assert budget is not None
+    return budget
 
 
 async def spend(conn: BaseDBAsyncClient, offer_id: int, points: int, now: int) -> bool:
