@@ -8,13 +8,14 @@ progress without the sweep calling back.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from exchange.callers import Caller, CallerKind
 from exchange.ledger import due, holds
-from exchange.ledger.accounts import lock_member
+from exchange.ledger.accounts import MemberAccounts, lock_member
 from exchange.ledger.expiry import expire_member_lots, mature_member_lots
+from exchange.ledger.journal import Journal
 from exchange.ledger.unit_of_work import unit_of_work
 
 SWEEP_CALLER = Caller(CallerKind.SYSTEM, "sweep").label
@@ -27,21 +28,17 @@ class SweepReport:
     holds_expired: int
 
 
-async def _mature_member(member_id: int, now_us: int) -> int:
-    async for attempt in unit_of_work("mature_lots", member_id, int, caller=SWEEP_CALLER,
+# One member's maturity or expiry, given the member's locked accounts: the points it moved.
+_MemberStep = Callable[[Journal, MemberAccounts], Awaitable[int]]
+
+
+async def _sweep_member(step: _MemberStep, member_id: int, now_us: int) -> int:
+    """One member's step, in a transaction of its own, re-checked under the member's lock."""
+    async for attempt in unit_of_work(step.__name__, member_id, int, caller=SWEEP_CALLER,
                                       idempotency_key=None, now_us=now_us):
         async with attempt as work:
             accounts = await lock_member(work.journal, member_id)
-            work.keep(await mature_member_lots(work.journal, accounts))
-    return attempt.result
-
-
-async def _expire_member(member_id: int, now_us: int) -> int:
-    async for attempt in unit_of_work("expire_lots", member_id, int, caller=SWEEP_CALLER,
-                                      idempotency_key=None, now_us=now_us):
-        async with attempt as work:
-            accounts = await lock_member(work.journal, member_id)
-            work.keep(await expire_member_lots(work.journal, accounts))
+            work.keep(await step(work.journal, accounts))
     return attempt.result
 
 
@@ -58,7 +55,7 @@ async def maturing(now_us: int) -> AsyncIterator[int]:
     after = 0
     while members := await due.members_due_to_mature(now_us, after):
         for member_id in members:
-            yield await _mature_member(member_id, now_us)
+            yield await _sweep_member(mature_member_lots, member_id, now_us)
         after = members[-1]
 
 
@@ -67,7 +64,7 @@ async def expiring(now_us: int) -> AsyncIterator[int]:
     after = 0
     while members := await due.members_due_to_expire(now_us, after):
         for member_id in members:
-            yield await _expire_member(member_id, now_us)
+            yield await _sweep_member(expire_member_lots, member_id, now_us)
         after = members[-1]
 
 
