@@ -24,7 +24,10 @@ async def award_discount(
     facts = await member_facts(conn, member_id, now)
     usable = [o for o in offers
               if targets_partner(o, partner_code) and applies_to_purchase(o, facts, now, now)]
-    # Discounts do not stack: the largest applies (the earliest offer on a tie).
+    # Discounts do not stack: the largest applies (the earliest offer on a tie). Budgets are
+    # locked in that one order, the same for every redemption, and discount offers are never
+    # among the bonus offers a purchase locks (by ascending id), so no two transactions wait
+    # on each other's budgets.
     for offer in sorted(usable, key=lambda o: -o.spec.percent):
         discount = points * offer.spec.percent // 100
         if discount > 0 and await spend(conn, offer.id, discount, now):
