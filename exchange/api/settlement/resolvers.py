@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
+from exchange.api.callers import admin_of, partner_or_admin
 from exchange.api.common import money, to_user_errors
-from exchange.api.context import require_admin, require_partner
+from exchange.api.context import require_admin
 from exchange.api.errors import CodedError
 from exchange.api.scalars import StrictDecimal, zoned_at
 from exchange.api.settlement import types as t
-from exchange.callers import Caller
 from exchange.config import load_settings
 from exchange.errors import DomainError
 from exchange.settlement import service, storage
@@ -59,8 +59,7 @@ def _settlement(done: Settlement) -> t.Settlement:
 async def _settle(
     info: strawberry.Info, label: str, settle: Callable[..., Awaitable[Settlement]]
 ) -> Settlement:
-    admin = require_admin(info)
-    return await settle(label, Caller.admin(admin.name).label, _timezone())
+    return await settle(label, admin_of(info).label, _timezone())
 
 
 async def settlement_run(
@@ -86,11 +85,11 @@ async def settlement_close(
 async def settlement_adjustment_add(
     info: strawberry.Info, input: t.SettlementAdjustmentAddInput
 ) -> t.SettlementAdjustmentAddPayload:
-    admin = require_admin(info)
+    admin = admin_of(info)
     try:
         await service.add_adjustment(
             input.period, input.partner_code, input.amount, input.reason,
-            Caller.admin(admin.name).label, input.idempotency_key, _timezone(),
+            admin.label, input.idempotency_key, _timezone(),
         )
         currency = await storage.partner_currency(input.partner_code)
     except DomainError as error:
@@ -112,7 +111,7 @@ async def settlement_statements(
 ) -> list[t.SettlementStatement]:
     """Admins see every statement of the period; a partner only its own."""
     label = _checked_label(period)
-    partner_id = None if info.context.admin is not None else require_partner(info).partner_id
+    partner_id = partner_or_admin(info).partner_id  # None for an admin: every statement
     return [_statement(label, s) for s in await storage.read_statements(label, partner_id)]
 
 
