@@ -74,17 +74,19 @@ async def candidate_offers(
 
 
 async def record_award(conn: BaseDBAsyncClient, offer: OfferRecord, member_id: int,
-                       earning_id: int | None, points: int, now: int) -> OfferCredit:
+                       earning_id: int | None, points: int, now: int, *,
+                       hold_id: int | None = None) -> OfferCredit:
+    """Keep what the offer gave, and on which purchase (earning) or redemption (hold)."""
     await execute(
         conn,
-        "INSERT INTO offer_awards (offer_id, member_id, earning_id, points, created_at) "
-        "VALUES ($1, $2, $3, $4, $5)",
-        offer.id, member_id, earning_id, points, now,
+        "INSERT INTO offer_awards (offer_id, member_id, earning_id, hold_id, points, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        offer.id, member_id, earning_id, hold_id, points, now,
     )
-    return _credit(offer, points)
+    return credit_of(offer, points)
 
 
-def _credit(offer: OfferRecord, points: int) -> OfferCredit:
+def credit_of(offer: OfferRecord, points: int) -> OfferCredit:
     return OfferCredit(
         offer_id=offer.id, funding_partner_id=offer.funding_partner_id, points=points,
         reason=f"offer {offer.id} \"{offer.spec.title}\": {points} points, funded by "
@@ -119,7 +121,7 @@ async def preview_offers(member_id: int, purchase: PurchaseContext, now: int
     """What the offers would give on this purchase now, written nowhere (for a quote): the same
     rules, without spending budgets, so a purchase racing others may get less."""
     return tuple(
-        _credit(offer, points)
+        credit_of(offer, points)
         for offer, points in await _applicable(connection(), member_id, purchase, now)
         if offer.points_awarded + points <= paced_cap(offer.spec, now)
     )

@@ -16,7 +16,7 @@ from exchange.ledger.journal import Journal
 from exchange.ledger.unit_of_work import unit_of_work
 from exchange.ledger.validation import check_points
 from exchange.members.service import get_linked_member
-from exchange.offers.at_redemption import award_discount
+from exchange.offers.at_redemption import DiscountSpent, record_discount, spend_discount
 from exchange.operations import postings
 
 
@@ -51,8 +51,10 @@ async def _capture(journal: Journal, caller: Caller, hold_id: int, points: int |
                    ) -> HoldResult:
     hold, accounts = await holds.lock_hold(journal, hold_id, caller.partner_id_or_raise())
     capture_points = holds.points_to_capture(hold, points)
-    discount = await _discount(journal, caller, hold.member_id, capture_points)
-    return await holds.capture(journal, hold, accounts, capture_points, discount)
+    spent = await _spend_discount(journal, caller, hold.member_id, capture_points)
+    result = await holds.capture(journal, hold, accounts, capture_points, _discount(spent))
+    await _record_discount(journal, spent, hold.member_id, result.hold_id)
+    return result
 
 
 async def void(caller: Caller, hold_id: int, idempotency_key: str) -> HoldResult:
@@ -79,17 +81,31 @@ async def redeem(
 async def _redeem(journal: Journal, caller: Caller, member_id: int, points: int) -> HoldResult:
     check_points(points, "points")  # before any budget is looked at
     accounts = await lock_settled_member(journal, member_id)
-    discount = await _discount(journal, caller, member_id, points)
-    return await holds.redeem(journal, accounts, caller.partner_id_or_raise(), points, discount)
+    spent = await _spend_discount(journal, caller, member_id, points)
+    result = await holds.redeem(journal, accounts, caller.partner_id_or_raise(), points,
+                                _discount(spent))
+    await _record_discount(journal, spent, member_id, result.hold_id)
+    return result
 
 
-async def _discount(journal: Journal, caller: Caller, member_id: int, points: int
-                    ) -> Discount | None:
-    credit = await award_discount(journal.conn, member_id, caller.partner_id_or_raise(),
-                                  caller.name, points, journal.now_us)
-    if credit is None:
+async def _spend_discount(journal: Journal, caller: Caller, member_id: int, points: int
+                          ) -> DiscountSpent | None:
+    return await spend_discount(journal.conn, member_id, caller.partner_id_or_raise(),
+                                caller.name, points, journal.now_us)
+
+
+def _discount(spent: DiscountSpent | None) -> Discount | None:
+    if spent is None:
         return None
+    credit = spent.credit
     return Discount(credit.funding_partner_id, credit.points, credit.reason)
+
+
+async def _record_discount(journal: Journal, spent: DiscountSpent | None, member_id: int,
+                           hold_id: int) -> None:
+    """The award names the redemption it paid part of, so it is recorded after the burn."""
+    if spent is not None:
+        await record_discount(journal.conn, spent, member_id, hold_id, journal.now_us)
 
 
 async def refund(

@@ -175,6 +175,10 @@ async def test_a_reward_discount_pays_part_of_a_redemption(db: str) -> None:
                         "AND owner_id = (SELECT id FROM members WHERE card_number = $1)", card)
     assert balance["balance"] == 60
     assert (await get_offer(int(offer["id"]))).points_awarded == 10
+    # and the award names the redemption it paid part of
+    award = await row("SELECT h.points, h.points_discount FROM offer_awards a JOIN holds h "
+                      "ON h.id = a.hold_id WHERE a.offer_id = $1", int(offer["id"]))
+    assert (award["points"], award["points_discount"]) == (50, 10)
     # and a member who cannot pay the rest is refused with the budget untouched
     refused = await fuel.run(REDEEM, input={"cardNumber": card, "points": 80,
                                             "idempotencyKey": unique("k")})
@@ -239,3 +243,6 @@ async def test_a_reward_discount_applies_at_capture(db: str) -> None:
     assert {r["kind"]: r["balance"] for r in balances} == {
         "member_available": 60, "member_held": 0}
     assert (await get_offer(int(offer["id"]))).points_awarded == 10
+    award = await row("SELECT hold_id, points FROM offer_awards WHERE offer_id = $1",
+                      int(offer["id"]))
+    assert (award["hold_id"], award["points"]) == (int(hold_id), 10)
