@@ -27,9 +27,6 @@ MEMBER_KINDS = (
     AccountKind.MEMBER_CLAWBACK,
 )
 PARTNER_KINDS = (AccountKind.PARTNER_ISSUED, AccountKind.PARTNER_REDEEMED)
-OPERATOR_KINDS = (
-    AccountKind.OPERATOR_BONUS, AccountKind.OPERATOR_BREAKAGE, AccountKind.OPERATOR_CLAWBACK,
-)
 # Sources may go negative (they issue points); sinks and member wallets may not.
 NEGATIVE_KINDS = (
     AccountKind.PARTNER_ISSUED, AccountKind.OPERATOR_BONUS, AccountKind.MEMBER_CLAWBACK,

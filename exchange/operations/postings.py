@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from exchange import limits
-from exchange.ledger import awards, earning, holds, refunds
-from exchange.ledger.awards import Award, AwardResult
+from exchange.ledger import earning, holds, refunds
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
@@ -146,17 +145,6 @@ async def refund_redemption(
         lambda journal: holds.refund_redemption(journal, hold_id, partner_id, points),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
     )
-
-
-async def award_points(
-    request: Award, *, caller: str, idempotency_key: str, now_us: int | None = None
-) -> AwardResult:
-    async def post(journal: Journal) -> AwardResult:
-        accounts = await lock_settled_member(journal, request.member_id)
-        return await awards.award(journal, accounts, request)
-
-    return await _write("award_points", request, AwardResult, post, caller=caller,
-                        idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def import_purchase(request: PurchaseEarn, lines: PurchaseContext, *, caller: str) -> None:
