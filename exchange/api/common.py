@@ -13,6 +13,7 @@ import strawberry
 from exchange.api.scalars import StrictDecimal
 from exchange.clock import to_us
 from exchange.errors import DomainError
+from exchange.ledger.errors import LedgerErrorCode
 
 # Ledger field names as the API's inputs name them.
 _CAMEL = {
@@ -25,15 +26,19 @@ T = TypeVar("T")
 _ANSWERS: dict[type[Enum], dict[Enum, Enum]] = {}
 
 
-def error_enum(name: str, *codes: Enum) -> Any:
-    """The GraphQL error-code enum of one operation: exactly the domain codes it can raise.
+# What every idempotent ledger write can answer, whatever the operation: a malformed or reused
+# key, and a partner or operator account that is missing (only when the data is broken).
+LEDGER_WRITE_CODES = (
+    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
+    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+)
 
-    Declared once, next to the operation's types; tests/api/test_error_codes.py checks the list
-    against the codes its resolver can reach. Only the listed domain codes are answered; codes
-    of different domains with one name (the ledger's and the program's LIMIT_EXCEEDED) are one
-    GraphQL value.
-    """
-    assert name.endswith(_SUFFIX) and len(set(codes)) == len(codes), name
+
+def _error_enum(name: str, codes: tuple[Enum, ...]) -> Any:
+    """The GraphQL error-code enum of one operation: exactly the domain codes it can raise.
+    Codes of different domains with one name (the ledger's and the program's LIMIT_EXCEEDED)
+    are one GraphQL value."""
+    assert len(set(codes)) == len(codes), name
     # Values are the names: equal values would make Python enum aliases and drop codes.
     names = sorted({code.name for code in codes})  # the schema lists them in name order
     enum = Enum(name, {each: each for each in names})  # type: ignore[misc]
@@ -44,12 +49,17 @@ def error_enum(name: str, *codes: Enum) -> Any:
     )
 
 
-def user_error(code_enum: Any) -> Callable[[type[T]], type[T]]:
-    """Make the decorated (empty) class `UserError { field, code, message }` typed with the
-    operation's own code enum. A class, not a call's result, so type checkers see a type."""
-    assert code_enum in _ANSWERS, "make the code enum with error_enum"
+def user_error(*codes: Enum) -> Callable[[type[T]], type[T]]:
+    """Make the decorated (empty) class `<Op>Error` the GraphQL `UserError { field, code,
+    message }` of one operation, its code an `<Op>ErrorCode` enum of exactly these domain codes.
+
+    Declared once, next to the operation's types; tests/api/test_error_codes.py checks the list
+    against the codes its resolver can reach. A class, not a call's result, so type checkers
+    see a type.
+    """
 
     def build(cls: type[T]) -> type[T]:
+        code_enum = _error_enum(f"{cls.__name__}Code", codes)
         # Real annotation objects, not strings: the enum exists only in this call's scope.
         annotations = {"field": list[str] | None, "code": code_enum, "message": str}
         made = type(cls.__name__, (), {"__annotations__": annotations, "__doc__": cls.__doc__})

@@ -4,36 +4,31 @@ from __future__ import annotations
 
 import strawberry
 
-from exchange.api.common import error_enum, user_error
+from exchange.api.common import LEDGER_WRITE_CODES, user_error
 from exchange.api.scalars import ZonedDateTime
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.members.errors import MemberErrorCode
 from exchange.program.errors import ProgramErrorCode
 
+
 # Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
-MemberEnrollErrorCode = error_enum(
-    "MemberEnrollErrorCode",
+@user_error(
     MemberErrorCode.INVALID_CUSTOMER_REF, MemberErrorCode.INVALID_CARD_NUMBER,
     MemberErrorCode.INVALID_EMAIL, MemberErrorCode.INVALID_BIRTH_DATE,
     MemberErrorCode.INVALID_REFERRAL_CODE, MemberErrorCode.CUSTOMER_REF_TAKEN,
     MemberErrorCode.MEMBER_NOT_FOUND,
 )
-@user_error(MemberEnrollErrorCode)
 class MemberEnrollError:
     """An expected failure of memberEnroll; nothing was changed."""
 
 
 # The ledger's LIMIT_EXCEEDED (points per operation) and the program's (the daily cap) are
 # one GraphQL code.
-ActivityRecordErrorCode = error_enum(
-    "ActivityRecordErrorCode",
-    MemberErrorCode.MEMBER_NOT_FOUND, ProgramErrorCode.UNKNOWN_ACTIVITY,
-    ProgramErrorCode.LIMIT_EXCEEDED,
-    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
-    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
-    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+@user_error(
+    *LEDGER_WRITE_CODES, MemberErrorCode.MEMBER_NOT_FOUND, ProgramErrorCode.UNKNOWN_ACTIVITY,
+    ProgramErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED,
 )
-@user_error(ActivityRecordErrorCode)
 class ActivityRecordError:
     """An expected failure of activityRecord; nothing was changed."""
 

@@ -7,39 +7,34 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from exchange.api.common import Money, error_enum, user_error
+from exchange.api.common import Money, user_error
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
 from exchange.members.errors import MemberErrorCode
 from exchange.offers.errors import OfferErrorCode
 from exchange.offers.ranking import Reason
 
+
 # Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
-OfferCreateErrorCode = error_enum(
-    "OfferCreateErrorCode",
-    OfferErrorCode.INVALID_OFFER, OfferErrorCode.PARTNER_NOT_FOUND,
-    OfferErrorCode.TOO_MANY_OFFERS, OfferErrorCode.OFFER_NOT_FOUND,
+@user_error(
+    OfferErrorCode.INVALID_OFFER, OfferErrorCode.PARTNER_NOT_FOUND, OfferErrorCode.TOO_MANY_OFFERS,
+    OfferErrorCode.OFFER_NOT_FOUND,
 )
-@user_error(OfferCreateErrorCode)
 class OfferCreateError:
     """An expected failure of offerCreate; nothing was changed."""
 
 
-OfferUpdateErrorCode = error_enum(
-    "OfferUpdateErrorCode",
-    OfferErrorCode.OFFER_NOT_FOUND, OfferErrorCode.INVALID_OFFER,
-    OfferErrorCode.OFFER_NOT_ACTIVE, OfferErrorCode.BUDGET_BELOW_AWARDED,
+@user_error(
+    OfferErrorCode.OFFER_NOT_FOUND, OfferErrorCode.INVALID_OFFER, OfferErrorCode.OFFER_NOT_ACTIVE,
+    OfferErrorCode.BUDGET_BELOW_AWARDED,
 )
-@user_error(OfferUpdateErrorCode)
 class OfferUpdateError:
     """An expected failure of offerUpdate; nothing was changed."""
 
 
-OfferActivateErrorCode = error_enum(
-    "OfferActivateErrorCode",
+@user_error(
     MemberErrorCode.MEMBER_NOT_FOUND, OfferErrorCode.OFFER_NOT_FOUND,
     OfferErrorCode.OFFER_NOT_ACTIVE, OfferErrorCode.NOT_ELIGIBLE,
 )
-@user_error(OfferActivateErrorCode)
 class OfferActivateError:
     """An expected failure of offerActivate; nothing was changed."""
 

@@ -4,50 +4,41 @@ from __future__ import annotations
 
 import strawberry
 
-from exchange.api.common import Money, error_enum, user_error
+from exchange.api.common import LEDGER_WRITE_CODES, Money, user_error
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.members.errors import MemberErrorCode
 from exchange.program.errors import ProgramErrorCode
 from exchange.registry.errors import RegistryErrorCode
 
+
 # Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
-EarnQuoteErrorCode = error_enum(
-    "EarnQuoteErrorCode",
+@user_error(
     MemberErrorCode.MEMBER_NOT_FOUND, RegistryErrorCode.PARTNER_NOT_FOUND,
-    ProgramErrorCode.NO_RATE, ProgramErrorCode.INVALID_PURCHASE,
-    ProgramErrorCode.PURCHASE_TOO_OLD, ProgramErrorCode.PURCHASE_IN_FUTURE,
+    ProgramErrorCode.NO_RATE, ProgramErrorCode.INVALID_PURCHASE, ProgramErrorCode.PURCHASE_TOO_OLD,
+    ProgramErrorCode.PURCHASE_IN_FUTURE,
 )
-@user_error(EarnQuoteErrorCode)
 class EarnQuoteError:
     """An expected failure of earnQuote; nothing was changed."""
 
 
-PurchaseRecordErrorCode = error_enum(
-    "PurchaseRecordErrorCode",
-    MemberErrorCode.MEMBER_NOT_FOUND, RegistryErrorCode.PARTNER_NOT_FOUND,
-    ProgramErrorCode.NO_RATE, ProgramErrorCode.INVALID_PURCHASE,
-    ProgramErrorCode.PURCHASE_TOO_OLD, ProgramErrorCode.PURCHASE_IN_FUTURE,
-    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
-    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
-    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INVALID_DATES,
-    LedgerErrorCode.DUPLICATE_ORDER, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+@user_error(
+    *LEDGER_WRITE_CODES, MemberErrorCode.MEMBER_NOT_FOUND, RegistryErrorCode.PARTNER_NOT_FOUND,
+    ProgramErrorCode.NO_RATE, ProgramErrorCode.INVALID_PURCHASE, ProgramErrorCode.PURCHASE_TOO_OLD,
+    ProgramErrorCode.PURCHASE_IN_FUTURE, LedgerErrorCode.INVALID_INPUT,
+    LedgerErrorCode.INVALID_AMOUNT, LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INVALID_DATES,
+    LedgerErrorCode.DUPLICATE_ORDER,
 )
-@user_error(PurchaseRecordErrorCode)
 class PurchaseRecordError:
     """An expected failure of purchaseRecord; nothing was changed."""
 
 
-PurchaseRefundErrorCode = error_enum(
-    "PurchaseRefundErrorCode",
-    ProgramErrorCode.INVALID_PURCHASE,
-    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
-    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
-    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.PURCHASE_NOT_FOUND,
-    LedgerErrorCode.CURRENCY_MISMATCH, LedgerErrorCode.REFUND_EXCEEDS_PURCHASE,
-    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+@user_error(
+    *LEDGER_WRITE_CODES, ProgramErrorCode.INVALID_PURCHASE, LedgerErrorCode.INVALID_INPUT,
+    LedgerErrorCode.INVALID_AMOUNT, LedgerErrorCode.LIMIT_EXCEEDED,
+    LedgerErrorCode.PURCHASE_NOT_FOUND, LedgerErrorCode.CURRENCY_MISMATCH,
+    LedgerErrorCode.REFUND_EXCEEDS_PURCHASE,
 )
-@user_error(PurchaseRefundErrorCode)
 class PurchaseRefundError:
     """An expected failure of purchaseRefund; nothing was changed."""
 

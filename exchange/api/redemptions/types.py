@@ -6,70 +6,53 @@ from enum import Enum
 
 import strawberry
 
-from exchange.api.common import error_enum, user_error
+from exchange.api.common import LEDGER_WRITE_CODES, user_error
 from exchange.api.scalars import ZonedDateTime
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.members.errors import MemberErrorCode
 
+
 # Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
-RedemptionAuthorizeErrorCode = error_enum(
-    "RedemptionAuthorizeErrorCode",
-    MemberErrorCode.MEMBER_NOT_FOUND,
-    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
-    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
-    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INSUFFICIENT_POINTS,
-    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+@user_error(
+    *LEDGER_WRITE_CODES, MemberErrorCode.MEMBER_NOT_FOUND, LedgerErrorCode.INVALID_INPUT,
+    LedgerErrorCode.INVALID_AMOUNT, LedgerErrorCode.LIMIT_EXCEEDED,
+    LedgerErrorCode.INSUFFICIENT_POINTS,
 )
-@user_error(RedemptionAuthorizeErrorCode)
 class RedemptionAuthorizeError:
     """An expected failure of redemptionAuthorize; nothing was changed."""
 
 
-RedemptionCaptureErrorCode = error_enum(
-    "RedemptionCaptureErrorCode",
-    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
-    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
-    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.HOLD_NOT_FOUND,
-    LedgerErrorCode.HOLD_EXPIRED, LedgerErrorCode.HOLD_ALREADY_RESOLVED,
-    LedgerErrorCode.CAPTURE_EXCEEDS_HOLD, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+@user_error(
+    *LEDGER_WRITE_CODES, LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.HOLD_NOT_FOUND, LedgerErrorCode.HOLD_EXPIRED,
+    LedgerErrorCode.HOLD_ALREADY_RESOLVED, LedgerErrorCode.CAPTURE_EXCEEDS_HOLD,
 )
-@user_error(RedemptionCaptureErrorCode)
 class RedemptionCaptureError:
     """An expected failure of redemptionCapture; nothing was changed."""
 
 
-RedemptionVoidErrorCode = error_enum(
-    "RedemptionVoidErrorCode",
-    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
-    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.HOLD_NOT_FOUND,
-    LedgerErrorCode.HOLD_ALREADY_RESOLVED, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+@user_error(
+    *LEDGER_WRITE_CODES, LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.HOLD_NOT_FOUND,
+    LedgerErrorCode.HOLD_ALREADY_RESOLVED,
 )
-@user_error(RedemptionVoidErrorCode)
 class RedemptionVoidError:
     """An expected failure of redemptionVoid; nothing was changed."""
 
 
-PointsRedeemErrorCode = error_enum(
-    "PointsRedeemErrorCode",
-    MemberErrorCode.MEMBER_NOT_FOUND,
-    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
-    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
-    LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INSUFFICIENT_POINTS,
-    LedgerErrorCode.ACCOUNT_NOT_FOUND,
+@user_error(
+    *LEDGER_WRITE_CODES, MemberErrorCode.MEMBER_NOT_FOUND, LedgerErrorCode.INVALID_INPUT,
+    LedgerErrorCode.INVALID_AMOUNT, LedgerErrorCode.LIMIT_EXCEEDED,
+    LedgerErrorCode.INSUFFICIENT_POINTS,
 )
-@user_error(PointsRedeemErrorCode)
 class PointsRedeemError:
     """An expected failure of pointsRedeem; nothing was changed."""
 
 
-RedemptionRefundErrorCode = error_enum(
-    "RedemptionRefundErrorCode",
-    LedgerErrorCode.INVALID_IDEMPOTENCY_KEY, LedgerErrorCode.IDEMPOTENCY_KEY_REUSED,
-    LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
+@user_error(
+    *LEDGER_WRITE_CODES, LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
     LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.HOLD_NOT_FOUND,
-    LedgerErrorCode.REFUND_EXCEEDS_REDEMPTION, LedgerErrorCode.ACCOUNT_NOT_FOUND,
+    LedgerErrorCode.REFUND_EXCEEDS_REDEMPTION,
 )
-@user_error(RedemptionRefundErrorCode)
 class RedemptionRefundError:
     """An expected failure of redemptionRefund; nothing was changed."""
 

@@ -6,40 +6,35 @@ from enum import Enum
 
 import strawberry
 
-from exchange.api.common import Money, error_enum, user_error
+from exchange.api.common import Money, user_error
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
 from exchange.settlement.errors import SettlementErrorCode
 
+
 # Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
-SettlementRunErrorCode = error_enum(
-    "SettlementRunErrorCode",
+@user_error(
     SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
     SettlementErrorCode.EARLIER_PERIOD_OPEN, SettlementErrorCode.SETTLEMENT_RUNNING,
     SettlementErrorCode.NO_PRICE, SettlementErrorCode.LEDGER_MISMATCH,
 )
-@user_error(SettlementRunErrorCode)
 class SettlementRunError:
     """An expected failure of settlementRun; nothing was changed."""
 
 
-SettlementCloseErrorCode = error_enum(
-    "SettlementCloseErrorCode",
+@user_error(
     SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_NOT_OVER,
     SettlementErrorCode.PERIOD_CLOSED, SettlementErrorCode.EARLIER_PERIOD_OPEN,
     SettlementErrorCode.SETTLEMENT_RUNNING, SettlementErrorCode.NO_PRICE,
     SettlementErrorCode.LEDGER_MISMATCH,
 )
-@user_error(SettlementCloseErrorCode)
 class SettlementCloseError:
     """An expected failure of settlementClose; nothing was changed."""
 
 
-SettlementAdjustmentAddErrorCode = error_enum(
-    "SettlementAdjustmentAddErrorCode",
+@user_error(
     SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
     SettlementErrorCode.INVALID_ADJUSTMENT, SettlementErrorCode.PARTNER_NOT_FOUND,
 )
-@user_error(SettlementAdjustmentAddErrorCode)
 class SettlementAdjustmentAddError:
     """An expected failure of settlementAdjustmentAdd; nothing was changed."""
 
