@@ -41,7 +41,8 @@ class PurchaseEarn:
 
 @dataclass(frozen=True, slots=True)
 class FundedCredit:
-    """Points a partner funds beyond a purchase's own (a bonus): issued, and billed, by it."""
+    """Points a partner funds for a member, issued (and billed) by it: a bonus on a purchase,
+    or a discount, the part of a burn the partner pays instead of the member."""
 
     funding_partner_id: int
     points: int

@@ -27,6 +27,7 @@ from exchange.ledger.accounts import (
     partner_issued_account_id,
     partner_redeemed_account_id,
 )
+from exchange.ledger.earning import FundedCredit
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.journal import Journal
 from exchange.ledger.kinds import AccountKind, HoldStatus, TransferKind
@@ -39,15 +40,6 @@ from exchange.ledger.lots import (
     split_draws,
 )
 from exchange.ledger.validation import check_points
-
-
-@dataclass(frozen=True, slots=True)
-class Discount:
-    """Points of a burn that a funding partner pays for, instead of the member."""
-
-    funding_partner_id: int
-    points: int
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +128,7 @@ async def authorize(
 
 async def redeem(
     journal: Journal, accounts: MemberAccounts, partner_id: int, points: int,
-    discount: Discount | None = None,
+    discount: FundedCredit | None = None,
 ) -> HoldResult:
     """Burn points in one step: a hold created already captured. The caller has locked the
     member with their lots up to date. A discount pays part of the points; the member burns
@@ -168,7 +160,7 @@ async def redeem(
                       discount_points)
 
 
-def _check_discount(discount: Discount | None, points: int) -> int:
+def _check_discount(discount: FundedCredit | None, points: int) -> int:
     if discount is None:
         return 0
     # A discount pays part of a burn, never all of it: the member always burns some points.
@@ -177,7 +169,7 @@ def _check_discount(discount: Discount | None, points: int) -> int:
 
 
 async def _post_discount(
-    journal: Journal, discount: Discount | None, redeemed_id: int, hold_id: int,
+    journal: Journal, discount: FundedCredit | None, redeemed_id: int, hold_id: int,
     burn_transfer_id: int,
 ) -> None:
     if discount is None:
@@ -219,7 +211,7 @@ def points_to_capture(hold: HoldRow, points: int | None) -> int:
 
 async def capture(
     journal: Journal, hold: HoldRow, accounts: MemberAccounts, points: int,
-    discount: Discount | None = None,
+    discount: FundedCredit | None = None,
 ) -> HoldResult:
     """Burn `points` of the locked hold (`lock_hold`, `points_to_capture`) and release the
     rest. A discount pays part of the points: the member's own points released are that much

@@ -258,32 +258,35 @@ def _points_at_price(rows: list[dict[str, Any]], partner_of: dict[int, int]) -> 
     ]
 
 
-async def issued(conn: BaseDBAsyncClient, window: Window) -> list[PointsAtPrice]:
-    accounts = await read_accounts(conn)
+async def issued(
+    conn: BaseDBAsyncClient, window: Window, accounts: Accounts
+) -> list[PointsAtPrice]:
     rows = await fetch(conn, sql_by_name(accounts)["issued"], *window.params())
     return _points_at_price(rows, accounts.issued)
 
 
-async def burned(conn: BaseDBAsyncClient, window: Window) -> list[PointsAtPrice]:
-    accounts = await read_accounts(conn)
+async def burned(
+    conn: BaseDBAsyncClient, window: Window, accounts: Accounts
+) -> list[PointsAtPrice]:
     rows = await fetch(conn, sql_by_name(accounts)["burned"], *window.params())
     return _points_at_price(rows, accounts.redeemed)
 
 
-async def ledger_totals(conn: BaseDBAsyncClient, window: Window) -> dict[str, int]:
-    accounts = await read_accounts(conn)
+async def ledger_totals(
+    conn: BaseDBAsyncClient, window: Window, accounts: Accounts
+) -> dict[str, int]:
     rows = await fetch(conn, sql_by_name(accounts)["ledger_totals"], *window.params())
     return {row["kind"]: int(row["points"]) for row in rows}
 
 
-async def breakage(conn: BaseDBAsyncClient, window: Window) -> int:
-    accounts = await read_accounts(conn)
+async def breakage(conn: BaseDBAsyncClient, window: Window, accounts: Accounts) -> int:
     row = await fetch_one(conn, sql_by_name(accounts)["breakage"], *window.params())
     return int(row["points"]) if row else 0
 
 
-async def matrix(conn: BaseDBAsyncClient, window: Window) -> list[MatrixCell]:
-    accounts = await read_accounts(conn)
+async def matrix(
+    conn: BaseDBAsyncClient, window: Window, accounts: Accounts
+) -> list[MatrixCell]:
     rows = await fetch(conn, sql_by_name(accounts)["matrix"], *window.params())
     return [
         MatrixCell(

@@ -93,7 +93,7 @@ async def _earn(
                                              journal.now_us)
     to_debt, to_lot = earned.points_to_debt, earned.points_pending + earned.points_available
     for credit in credits:
-        credited = await earning.credit_funded(journal, accounts, earned, _funded(credit))
+        credited = await earning.credit_funded(journal, accounts, earned, funded(credit))
         to_debt, to_lot = to_debt + credited.points_to_debt, to_lot + credited.points_to_lot
     return _recorded(earned, credits, to_debt, to_lot, journal.now_us)
 
@@ -113,7 +113,8 @@ def _recorded(
     )
 
 
-def _funded(credit: OfferCredit) -> FundedCredit:
+def funded(credit: OfferCredit) -> FundedCredit:
+    """An offer's points as the ledger posts them: issued and billed by the funder."""
     return FundedCredit(credit.funding_partner_id, credit.points, credit.reason)
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from exchange import limits
 from exchange.callers import Caller
 from exchange.ledger import holds
+from exchange.ledger.earning import FundedCredit
 from exchange.ledger.expiry import lock_settled_member
-from exchange.ledger.holds import Discount, HoldResult, RedemptionRefundResult
+from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
 from exchange.ledger.unit_of_work import unit_of_work
 from exchange.ledger.validation import check_points
 from exchange.members.service import get_linked_member
 from exchange.offers.at_redemption import DiscountSpent, record_discount, spend_discount
 from exchange.operations import postings
+from exchange.operations.purchases import funded
 
 
 async def authorize(
@@ -94,11 +96,8 @@ async def _spend_discount(journal: Journal, caller: Caller, member_id: int, poin
                                 caller.name, points, journal.now_us)
 
 
-def _discount(spent: DiscountSpent | None) -> Discount | None:
-    if spent is None:
-        return None
-    credit = spent.credit
-    return Discount(credit.funding_partner_id, credit.points, credit.reason)
+def _discount(spent: DiscountSpent | None) -> FundedCredit | None:
+    return None if spent is None else funded(spent.credit)
 
 
 async def _record_discount(journal: Journal, spent: DiscountSpent | None, member_id: int,
