@@ -53,15 +53,15 @@ async def _open(
     )
 
 
+_LOCK_MEMBER = (  # built once: every earn and burn runs it
+    f"SELECT id, kind, balance FROM accounts WHERE owner_id = $1 AND kind IN "
+    f"({sql_list(MEMBER_KINDS)}) ORDER BY id FOR UPDATE"
+)
+
+
 async def lock_member(journal: Journal, member_id: int) -> MemberAccounts:
     """Lock the member's accounts (ascending id, the journal's lock order) and read them."""
-    rows = await fetch(
-        journal.conn,
-        "SELECT id, kind, balance FROM accounts WHERE owner_id = $1 AND kind IN "
-        f"({sql_list(MEMBER_KINDS)}) "
-        "ORDER BY id FOR UPDATE",
-        member_id,
-    )
+    rows = await fetch(journal.conn, _LOCK_MEMBER, member_id)
     if len(rows) != len(MEMBER_KINDS):
         raise DomainError(
             LedgerErrorCode.ACCOUNT_NOT_FOUND, f"member {member_id} has no accounts", "member"

@@ -19,14 +19,14 @@ class MemberBalances:
     next_expiry_at: int | None
 
 
+_BALANCES = (  # built once: every balance read runs it
+    f"SELECT kind, balance FROM accounts WHERE owner_id = $1 AND kind IN ({sql_list(MEMBER_KINDS)})"
+)
+
+
 async def member_balances(member_id: int) -> MemberBalances:
     conn = connection()
-    rows = await fetch(
-        conn,
-        "SELECT kind, balance FROM accounts WHERE owner_id = $1 AND kind IN "
-        f"({sql_list(MEMBER_KINDS)})",
-        member_id,
-    )
+    rows = await fetch(conn, _BALANCES, member_id)
     balance = {row["kind"]: int(row["balance"]) for row in rows}
     expiry = await fetch_one(
         conn,

@@ -216,7 +216,7 @@ async def capture(
     """Burn `points` of the locked hold (`lock_hold`, `points_to_capture`) and release the
     rest. A discount pays part of the points: the member's own points released are that much
     more."""
-    assert points == points_to_capture(hold, points)
+    assert hold.status == HoldStatus.AUTHORIZED and 0 < points <= hold.points, (hold, points)
     discount_points = _check_discount(discount, points)
     own_points = points - discount_points
     draws = await allocations_of(journal, hold.authorize_transfer_id)
