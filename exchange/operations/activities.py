@@ -9,8 +9,8 @@ from exchange.ledger import awards
 from exchange.ledger.awards import Award, AwardResult
 from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.journal import Journal
-from exchange.ledger.unit_of_work import unit_of_work
 from exchange.members.service import get_linked_member
+from exchange.operations.unit import run_once
 from exchange.program import activities
 from exchange.program.errors import ProgramErrorCode
 from exchange.registry.activities import Activity, find_activity
@@ -27,12 +27,11 @@ async def record_activity(
                           f"{caller.name} rewards no activity {kind!r}", "kind")
     request = Award(member_id=member.id, partner_id=partner_id, activity=kind,
                     points=activity.points, lifetime_days=limits.points_lifetime_days)
-    async for attempt in unit_of_work("award_points", request, AwardResult, caller=caller.label,
-                                      idempotency_key=idempotency_key):
-        async with attempt as work:
-            if work.replayed is None:
-                work.keep(await _award(work.journal, request, activity))
-    return attempt.result
+    return await run_once(
+        "award_points", request, AwardResult,
+        lambda journal: _award(journal, request, activity),
+        caller=caller.label, idempotency_key=idempotency_key,
+    )
 
 
 async def _award(journal: Journal, request: Award, activity: Activity) -> AwardResult:

@@ -10,9 +10,6 @@ redemptions.py). Every write takes the caller's label (`Caller.label`: `partner:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
 from exchange import limits
 from exchange.ledger import earning, holds, refunds
 from exchange.ledger.earning import EarnResult, PurchaseEarn
@@ -20,28 +17,8 @@ from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
-from exchange.ledger.unit_of_work import unit_of_work
 from exchange.offers.at_purchase import PurchaseContext, record_history
-
-R = TypeVar("R")
-
-
-async def _write(
-    operation: str,
-    payload: Any,
-    result_type: type[R],
-    post: Callable[[Journal], Awaitable[R]],
-    *,
-    caller: str,
-    idempotency_key: str,
-    now_us: int | None,
-) -> R:
-    async for attempt in unit_of_work(operation, payload, result_type, caller=caller,
-                                      idempotency_key=idempotency_key, now_us=now_us):
-        async with attempt as work:
-            if work.replayed is None:
-                work.keep(await post(work.journal))
-    return attempt.result
+from exchange.operations.unit import run_once
 
 
 async def earn_purchase(
@@ -51,14 +28,14 @@ async def earn_purchase(
         accounts = await lock_settled_member(journal, request.member_id)
         return await earning.earn_purchase(journal, accounts, request)
 
-    return await _write("earn_purchase", request, EarnResult, post, caller=caller,
+    return await run_once("earn_purchase", request, EarnResult, post, caller=caller,
                         idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def refund_purchase(
     request: PurchaseRefund, *, caller: str, idempotency_key: str, now_us: int | None = None
 ) -> RefundResult:
-    return await _write(
+    return await run_once(
         "refund_purchase", request, RefundResult,
         lambda journal: refunds.refund_purchase(journal, request),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
@@ -80,7 +57,7 @@ async def authorize_hold(
         return await holds.authorize(journal, accounts, partner_id, points, ttl_seconds)
 
     payload = {"member": member_id, "partner": partner_id, "points": points, "ttl": ttl_seconds}
-    return await _write("authorize_hold", payload, HoldResult, post, caller=caller,
+    return await run_once("authorize_hold", payload, HoldResult, post, caller=caller,
                         idempotency_key=idempotency_key, now_us=now_us)
 
 
@@ -98,14 +75,14 @@ async def capture_hold(
         return await holds.capture(journal, hold, accounts, holds.points_to_capture(hold, points))
 
     payload = {"hold": hold_id, "partner": partner_id, "points": points}
-    return await _write("capture_hold", payload, HoldResult, post, caller=caller,
+    return await run_once("capture_hold", payload, HoldResult, post, caller=caller,
                         idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def void_hold(
     hold_id: int, partner_id: int, *, caller: str, idempotency_key: str, now_us: int | None = None
 ) -> HoldResult:
-    return await _write(
+    return await run_once(
         "void_hold", {"hold": hold_id, "partner": partner_id}, HoldResult,
         lambda journal: holds.void(journal, hold_id, partner_id),
         caller=caller, idempotency_key=idempotency_key, now_us=now_us,
@@ -126,7 +103,7 @@ async def redeem_points(
         return await holds.redeem(journal, accounts, partner_id, points)
 
     payload = {"member": member_id, "partner": partner_id, "points": points}
-    return await _write("redeem_points", payload, HoldResult, post, caller=caller,
+    return await run_once("redeem_points", payload, HoldResult, post, caller=caller,
                         idempotency_key=idempotency_key, now_us=now_us)
 
 
@@ -139,7 +116,7 @@ async def refund_redemption(
     idempotency_key: str,
     now_us: int | None = None,
 ) -> RedemptionRefundResult:
-    return await _write(
+    return await run_once(
         "refund_redemption", {"hold": hold_id, "partner": partner_id, "points": points},
         RedemptionRefundResult,
         lambda journal: holds.refund_redemption(journal, hold_id, partner_id, points),
@@ -156,5 +133,5 @@ async def import_purchase(request: PurchaseEarn, lines: PurchaseContext, *, call
         await record_history(journal.conn, request.member_id, earned.earning_id, lines)
         return earned
 
-    await _write("earn_purchase", request, EarnResult, post, caller=caller,
+    await run_once("earn_purchase", request, EarnResult, post, caller=caller,
                  idempotency_key=request.order_id, now_us=request.occurred_at)

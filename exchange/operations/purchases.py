@@ -12,13 +12,13 @@ from exchange.ledger.earning import EarnResult, FundedCredit, PurchaseEarn
 from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.journal import Journal
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
-from exchange.ledger.unit_of_work import unit_of_work
 from exchange.members.service import MemberRecord, get_linked_member
 from exchange.money import to_minor
 from exchange.offers import at_purchase
 from exchange.offers.at_purchase import HistoryLine, OfferCredit, PurchaseContext
 from exchange.offers.eligibility import EarnLine
 from exchange.operations import postings
+from exchange.operations.unit import run_once
 from exchange.program import purchases as rules
 from exchange.program.purchases import Purchase, PurchaseQuote
 from exchange.registry.partners import PartnerRecord, get_partner_by_id
@@ -66,13 +66,11 @@ async def record_purchase(
     context = _offer_context(partner, purchase, rate)
     # The payload is what the partner sent: a rate changed before a retry cannot turn the retry
     # into a different request.
-    async for attempt in unit_of_work("earn_purchase", purchase, _Recorded, caller=caller.label,
-                                      idempotency_key=idempotency_key):
-        async with attempt as work:
-            if work.replayed is None:
-                work.keep(await _earn(work.journal, member, _earn_request(
-                    member, partner, purchase, quote), context))
-    recorded = attempt.result
+    request = _earn_request(member, partner, purchase, quote)
+    recorded = await run_once(
+        "earn_purchase", purchase, _Recorded, lambda journal: _earn(journal, request, context),
+        caller=caller.label, idempotency_key=idempotency_key,
+    )
     return PurchaseOutcome(
         quote=replace(quote, points=recorded.points, available_at=recorded.available_at,
                       expires_at=recorded.expires_at,
@@ -83,13 +81,12 @@ async def record_purchase(
     )
 
 
-async def _earn(
-    journal: Journal, member: MemberRecord, request: PurchaseEarn, context: PurchaseContext
-) -> _Recorded:
-    accounts = await lock_settled_member(journal, member.id)
+async def _earn(journal: Journal, request: PurchaseEarn, context: PurchaseContext) -> _Recorded:
+    accounts = await lock_settled_member(journal, request.member_id)
     earned = await earning.earn_purchase(journal, accounts, request)
-    await at_purchase.record_history(journal.conn, member.id, earned.earning_id, context)
-    credits = await at_purchase.award_offers(journal.conn, member.id, earned.earning_id, context,
+    member_id = request.member_id
+    await at_purchase.record_history(journal.conn, member_id, earned.earning_id, context)
+    credits = await at_purchase.award_offers(journal.conn, member_id, earned.earning_id, context,
                                              journal.now_us)
     to_debt, to_lot = earned.points_to_debt, earned.points_pending + earned.points_available
     for credit in credits:

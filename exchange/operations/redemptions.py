@@ -14,12 +14,12 @@ from exchange.ledger.earning import FundedCredit
 from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
-from exchange.ledger.unit_of_work import unit_of_work
 from exchange.ledger.validation import check_points
 from exchange.members.service import get_linked_member
 from exchange.offers.at_redemption import DiscountSpent, record_discount, spend_discount
 from exchange.operations import postings
 from exchange.operations.purchases import funded
+from exchange.operations.unit import run_once
 
 
 async def authorize(
@@ -41,12 +41,11 @@ async def capture(
 ) -> HoldResult:
     partner_id = caller.partner_id_or_raise()
     payload = {"hold": hold_id, "partner": partner_id, "points": points}
-    async for attempt in unit_of_work("capture_hold", payload, HoldResult, caller=caller.label,
-                                      idempotency_key=idempotency_key):
-        async with attempt as work:
-            if work.replayed is None:
-                work.keep(await _capture(work.journal, caller, hold_id, points))
-    return attempt.result
+    return await run_once(
+        "capture_hold", payload, HoldResult,
+        lambda journal: _capture(journal, caller, hold_id, points),
+        caller=caller.label, idempotency_key=idempotency_key,
+    )
 
 
 async def _capture(journal: Journal, caller: Caller, hold_id: int, points: int | None
@@ -72,12 +71,11 @@ async def redeem(
     partner_id = caller.partner_id_or_raise()
     member = await get_linked_member(partner_id, card_number)
     payload = {"member": member.id, "partner": partner_id, "points": points}
-    async for attempt in unit_of_work("redeem_points", payload, HoldResult, caller=caller.label,
-                                      idempotency_key=idempotency_key):
-        async with attempt as work:
-            if work.replayed is None:
-                work.keep(await _redeem(work.journal, caller, member.id, points))
-    return attempt.result
+    return await run_once(
+        "redeem_points", payload, HoldResult,
+        lambda journal: _redeem(journal, caller, member.id, points),
+        caller=caller.label, idempotency_key=idempotency_key,
+    )
 
 
 async def _redeem(journal: Journal, caller: Caller, member_id: int, points: int) -> HoldResult:

@@ -16,7 +16,7 @@ from exchange.ledger import due, holds
 from exchange.ledger.accounts import MemberAccounts, lock_member
 from exchange.ledger.expiry import expire_member_lots, mature_member_lots
 from exchange.ledger.journal import Journal
-from exchange.ledger.unit_of_work import unit_of_work
+from exchange.operations.unit import run_once
 
 SWEEP_CALLER = Caller(CallerKind.SYSTEM, "sweep").label
 
@@ -34,20 +34,19 @@ _MemberStep = Callable[[Journal, MemberAccounts], Awaitable[int]]
 
 async def _sweep_member(step: _MemberStep, member_id: int, now_us: int) -> int:
     """One member's step, in a transaction of its own, re-checked under the member's lock."""
-    async for attempt in unit_of_work(step.__name__, member_id, int, caller=SWEEP_CALLER,
-                                      idempotency_key=None, now_us=now_us):
-        async with attempt as work:
-            accounts = await lock_member(work.journal, member_id)
-            work.keep(await step(work.journal, accounts))
-    return attempt.result
+    async def work(journal: Journal) -> int:
+        return await step(journal, await lock_member(journal, member_id))
+
+    return await run_once(step.__name__, member_id, int, work, caller=SWEEP_CALLER,
+                          idempotency_key=None, now_us=now_us)
 
 
 async def _expire_hold(hold_id: int) -> int:
-    async for attempt in unit_of_work("expire_hold", hold_id, int, caller=SWEEP_CALLER,
-                                      idempotency_key=None):
-        async with attempt as work:
-            work.keep(int(await holds.expire(work.journal, hold_id) is not None))
-    return attempt.result
+    async def work(journal: Journal) -> int:
+        return int(await holds.expire(journal, hold_id) is not None)
+
+    return await run_once("expire_hold", hold_id, int, work, caller=SWEEP_CALLER,
+                          idempotency_key=None)
 
 
 async def maturing(now_us: int) -> AsyncIterator[int]:
