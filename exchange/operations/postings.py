@@ -29,7 +29,7 @@ async def earn_purchase(
         return await earning.earn_purchase(journal, accounts, request)
 
     return await run_once("earn_purchase", request, EarnResult, post, caller=caller,
-                        idempotency_key=idempotency_key, now_us=now_us)
+                          idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def refund_purchase(
@@ -58,7 +58,7 @@ async def authorize_hold(
 
     payload = {"member": member_id, "partner": partner_id, "points": points, "ttl": ttl_seconds}
     return await run_once("authorize_hold", payload, HoldResult, post, caller=caller,
-                        idempotency_key=idempotency_key, now_us=now_us)
+                          idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def capture_hold(
@@ -76,7 +76,7 @@ async def capture_hold(
 
     payload = {"hold": hold_id, "partner": partner_id, "points": points}
     return await run_once("capture_hold", payload, HoldResult, post, caller=caller,
-                        idempotency_key=idempotency_key, now_us=now_us)
+                          idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def void_hold(
@@ -104,7 +104,7 @@ async def redeem_points(
 
     payload = {"member": member_id, "partner": partner_id, "points": points}
     return await run_once("redeem_points", payload, HoldResult, post, caller=caller,
-                        idempotency_key=idempotency_key, now_us=now_us)
+                          idempotency_key=idempotency_key, now_us=now_us)
 
 
 async def refund_redemption(
@@ -134,4 +134,4 @@ async def import_purchase(request: PurchaseEarn, lines: PurchaseContext, *, call
         return earned
 
     await run_once("earn_purchase", request, EarnResult, post, caller=caller,
-                 idempotency_key=request.order_id, now_us=request.occurred_at)
+                   idempotency_key=request.order_id, now_us=request.occurred_at)
