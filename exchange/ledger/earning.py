@@ -4,6 +4,7 @@ paid first."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
@@ -16,6 +17,7 @@ from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.journal import Journal
 from exchange.ledger.kinds import TransferKind
 from exchange.ledger.lots import NewLot, create_lot
+from exchange.ledger.prices import Price
 from exchange.ledger.validation import (
     check_amount_minor,
     check_currency,
@@ -47,6 +49,7 @@ class FundedCredit:
     funding_partner_id: int
     points: int
     reason: str
+    issue_price: Decimal  # the funding partner's, in force when the points move
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +98,10 @@ def validate_earn(request: PurchaseEarn) -> None:
 
 
 async def earn_purchase(
-    journal: Journal, accounts: MemberAccounts, request: PurchaseEarn
+    journal: Journal, accounts: MemberAccounts, request: PurchaseEarn, issue_price: Decimal
 ) -> EarnResult:
-    """Record the purchase and credit its own points. The caller has locked the member
+    """Record the purchase and credit its own points, charged to the partner at `issue_price`
+    (its price in force when the purchase happened). The caller has locked the member
     (`lock_member`) and may credit funded points on the same earning (`credit_funded`)."""
     assert accounts.member_id == request.member_id
     validate_earn(request)
@@ -111,6 +115,7 @@ async def earn_purchase(
     credited = await credit_member(
         journal, accounts, issued_id, request.points, earning_id=earning_id,
         available_at=request.available_at, expires_at=request.expires_at,
+        price=Price(issue=issue_price), dated_at=request.occurred_at,
     )
     is_pending = request.available_at > journal.now_us
     return EarnResult(
@@ -126,15 +131,17 @@ async def earn_purchase(
 
 
 async def credit_funded(
-    journal: Journal, accounts: MemberAccounts, earning: EarnResult, credit: FundedCredit
+    journal: Journal, accounts: MemberAccounts, earning: EarnResult, credit: FundedCredit,
+    occurred_at: int,
 ) -> Credited:
-    """Credit points a partner funds on a purchase: dated, pending and expiring with the
-    purchase's own, and billed to the funding partner (`offer` transfers)."""
+    """Credit points a partner funds on a purchase: dated (`occurred_at`), pending and
+    expiring with the purchase's own, and billed to the funding partner (`offer` transfers)."""
     funding_id = await partner_issued_account_id(journal.conn, credit.funding_partner_id)
     return await credit_member(
         journal, accounts, funding_id, credit.points, earning_id=earning.earning_id,
         available_at=earning.available_at, expires_at=earning.expires_at,
         kind=TransferKind.OFFER, debt_kind=TransferKind.OFFER_DEBT_PAYMENT, reason=credit.reason,
+        price=Price(issue=credit.issue_price), dated_at=occurred_at,
     )
 
 
@@ -150,8 +157,11 @@ async def credit_member(
     kind: TransferKind = TransferKind.EARN,
     debt_kind: TransferKind = TransferKind.DEBT_PAYMENT,
     reason: str = "",
+    price: Price,
+    dated_at: int | None = None,
 ) -> Credited:
-    """Credit points: clawback debt first, the rest as a new lot.
+    """Credit points: clawback debt first, the rest as a new lot, each transfer charged
+    `price` and dated `dated_at` (None: now).
 
     When a credit is split, the lot's transfer links to the debt payment: both are one credit.
     """
@@ -160,7 +170,8 @@ async def credit_member(
     if to_debt:
         debt_transfer_id = await journal.post(
             debt_kind, source_account_id,
-            accounts.clawback_id, to_debt, earning_id=earning_id, reason=reason,
+            accounts.clawback_id, to_debt, earning_id=earning_id, reason=reason, price=price,
+            dated_at=dated_at,
         )
         accounts.clawback += to_debt
     to_lot = points - to_debt
@@ -170,7 +181,7 @@ async def credit_member(
     target_id = accounts.pending_id if is_pending else accounts.available_id
     transfer_id = await journal.post(
         kind, source_account_id, target_id, to_lot, earning_id=earning_id, reason=reason,
-        linked_transfer_id=debt_transfer_id,
+        linked_transfer_id=debt_transfer_id, price=price, dated_at=dated_at,
     )
     await create_lot(journal, NewLot(
         member_id=accounts.member_id, issuer_account_id=source_account_id,

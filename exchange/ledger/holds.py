@@ -15,6 +15,7 @@ the discount's part, which never was the member's, goes to breakage (`discount_r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from exchange import limits
 from exchange.clock import seconds_to_us
@@ -39,6 +40,7 @@ from exchange.ledger.lots import (
     restore_lots,
     split_draws,
 )
+from exchange.ledger.prices import Price, price_of
 from exchange.ledger.validation import check_points
 
 
@@ -128,11 +130,11 @@ async def authorize(
 
 async def redeem(
     journal: Journal, accounts: MemberAccounts, partner_id: int, points: int,
-    discount: FundedCredit | None = None,
+    redemption_price: Decimal, discount: FundedCredit | None = None,
 ) -> HoldResult:
-    """Burn points in one step: a hold created already captured. The caller has locked the
-    member with their lots up to date. A discount pays part of the points; the member burns
-    the rest."""
+    """Burn points in one step: a hold created already captured, the burn charged at the
+    partner's `redemption_price` (in force now). The caller has locked the member with their
+    lots up to date. A discount pays part of the points; the member burns the rest."""
     check_points(points, "points")
     discount_points = _check_discount(discount, points)
     own_points = points - discount_points
@@ -149,10 +151,11 @@ async def redeem(
     assert hold is not None
     hold_id = int(hold["id"])
     transfer_id = await journal.post(
-        TransferKind.REDEEM, accounts.available_id, redeemed_id, own_points, hold_id=hold_id
+        TransferKind.REDEEM, accounts.available_id, redeemed_id, own_points, hold_id=hold_id,
+        price=Price(redemption=redemption_price),
     )
     await draw_lots(journal, accounts.member_id, own_points, transfer_id)
-    await _post_discount(journal, discount, redeemed_id, hold_id, transfer_id)
+    await _post_discount(journal, discount, redeemed_id, hold_id, transfer_id, redemption_price)
     await _update_hold(
         journal, hold_id, authorize_transfer_id=transfer_id, capture_transfer_id=transfer_id
     )
@@ -170,14 +173,17 @@ def _check_discount(discount: FundedCredit | None, points: int) -> int:
 
 async def _post_discount(
     journal: Journal, discount: FundedCredit | None, redeemed_id: int, hold_id: int,
-    burn_transfer_id: int,
+    burn_transfer_id: int, redemption_price: Decimal,
 ) -> None:
+    """The funder issues the discount's points at its issue price; they burn at the burn's
+    redemption price."""
     if discount is None:
         return
     funding_id = await partner_issued_account_id(journal.conn, discount.funding_partner_id)
     await journal.post(
         TransferKind.DISCOUNT, funding_id, redeemed_id, discount.points, hold_id=hold_id,
         linked_transfer_id=burn_transfer_id, reason=discount.reason,
+        price=Price(discount.issue_price, redemption_price),
     )
 
 
@@ -211,11 +217,11 @@ def points_to_capture(hold: HoldRow, points: int | None) -> int:
 
 async def capture(
     journal: Journal, hold: HoldRow, accounts: MemberAccounts, points: int,
-    discount: FundedCredit | None = None,
+    redemption_price: Decimal, discount: FundedCredit | None = None,
 ) -> HoldResult:
-    """Burn `points` of the locked hold (`lock_hold`, `points_to_capture`) and release the
-    rest. A discount pays part of the points: the member's own points released are that much
-    more."""
+    """Burn `points` of the locked hold (`lock_hold`, `points_to_capture`), charged at the
+    partner's `redemption_price` (in force now), and release the rest. A discount pays part of
+    the points: the member's own points released are that much more."""
     assert hold.status == HoldStatus.AUTHORIZED and 0 < points <= hold.points, (hold, points)
     discount_points = _check_discount(discount, points)
     own_points = points - discount_points
@@ -224,11 +230,11 @@ async def capture(
     redeemed_id = await partner_redeemed_account_id(journal.conn, hold.partner_id)
     transfer_id = await journal.post(
         TransferKind.CAPTURE, accounts.held_id, redeemed_id, own_points, hold_id=hold.id,
-        linked_transfer_id=hold.authorize_transfer_id,
+        linked_transfer_id=hold.authorize_transfer_id, price=Price(redemption=redemption_price),
     )
     # The captured transfer records the lots it burns (already drawn at authorize).
     await record_allocations(journal, transfer_id, captured)
-    await _post_discount(journal, discount, redeemed_id, hold.id, transfer_id)
+    await _post_discount(journal, discount, redeemed_id, hold.id, transfer_id, redemption_price)
     released_points = await _release(journal, hold, accounts, released, TransferKind.RELEASE)
     await _update_hold(
         journal, hold.id, status=HoldStatus.CAPTURED, points_captured=points,
@@ -273,13 +279,16 @@ async def refund_redemption(
     own_left = max(own_burned - hold.points_refunded, 0)
     own_points = min(points, own_left)
     redeemed_id = await partner_redeemed_account_id(journal.conn, partner_id)
+    # Given back at the price the burn was charged (the discount burned at the same price).
+    burn = await price_of(journal.conn, hold.capture_transfer_id)
+    refund_price = Price(redemption=burn.redemption)
     if own_points:
-        await _refund_own(journal, hold, accounts, redeemed_id, own_left, own_points)
+        await _refund_own(journal, hold, accounts, redeemed_id, own_left, own_points, refund_price)
     if points - own_points:
         breakage_id = await operator_account_id(journal.conn, AccountKind.OPERATOR_BREAKAGE)
         await journal.post(
             TransferKind.DISCOUNT_REFUND, redeemed_id, breakage_id, points - own_points,
-            hold_id=hold.id, linked_transfer_id=hold.capture_transfer_id,
+            hold_id=hold.id, linked_transfer_id=hold.capture_transfer_id, price=refund_price,
         )
     total = hold.points_refunded + points
     await _update_hold(journal, hold.id, points_refunded=total)
@@ -288,7 +297,7 @@ async def refund_redemption(
 
 async def _refund_own(
     journal: Journal, hold: HoldRow, accounts: MemberAccounts, redeemed_id: int,
-    own_left: int, points: int,
+    own_left: int, points: int, price: Price,
 ) -> None:
     assert hold.capture_transfer_id is not None
     burned = await allocations_of(journal, hold.capture_transfer_id)
@@ -296,7 +305,7 @@ async def _refund_own(
     _, to_restore = split_draws(still_burned, own_left - points)
     transfer_id = await journal.post(
         TransferKind.REDEMPTION_REFUND, redeemed_id, accounts.available_id, points,
-        hold_id=hold.id, linked_transfer_id=hold.capture_transfer_id,
+        hold_id=hold.id, linked_transfer_id=hold.capture_transfer_id, price=price,
     )
     await restore_lots(journal, to_restore, transfer_id)
     accounts.available += points

@@ -21,6 +21,7 @@ from tortoise import BaseDBAsyncClient
 from exchange import limits
 from exchange.db import execute, fetch_value
 from exchange.ledger.kinds import TransferKind
+from exchange.ledger.prices import NO_PRICE, Price
 
 
 @dataclass
@@ -46,17 +47,26 @@ class Journal:
         hold_id: int | None = None,
         earning_id: int | None = None,
         reason: str = "",
+        price: Price = NO_PRICE,
+        dated_at: int | None = None,
     ) -> int:
-        """Record one transfer; its balance effect is applied by `apply_balances`."""
+        """Record one transfer; its balance effect is applied by `apply_balances`.
+
+        `price` is what settlement charges for it (fixed now, never looked up again);
+        `dated_at` the date settlement gives it, when that is not now (a purchase's credits).
+        """
         assert 0 < points <= limits.transfer_points_max, points
         assert debit_account_id != credit_account_id
+        assert dated_at is None or dated_at <= self.now_us
         transfer_id = await fetch_value(
             self.conn, int,
             "INSERT INTO transfers (kind, debit_account_id, credit_account_id, points, "
-            "linked_transfer_id, hold_id, earning_id, caller, reason, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "linked_transfer_id, hold_id, earning_id, caller, reason, created_at, dated_at, "
+            "issue_price, redemption_price) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
             kind, debit_account_id, credit_account_id, points, linked_transfer_id, hold_id,
             earning_id, self.caller, reason, self.now_us,
+            self.now_us if dated_at is None else dated_at, *price.texts(),
         )
         assert transfer_id is not None
         self._deltas[debit_account_id] = self._deltas.get(debit_account_id, 0) - points

@@ -61,6 +61,15 @@ class Transfer(Model):
     caller = fields.CharField(max_length=64)
     reason = fields.CharField(max_length=200, default="")
     created_at = fields.BigIntField(db_index=True)
+    # Settlement dates a transfer by this: a purchase's credits by the purchase time, anything
+    # else by when it was recorded.
+    dated_at = fields.BigIntField(default=0)
+    # The prices charged when the points moved, in the partner's settlement currency, as
+    # decimal text: the issue price on a transfer to or from a partner's issued account, the
+    # redemption price on one to or from its redeemed account. Reversals and refunds copy the
+    # price of what they reverse, so history is never re-priced.
+    issue_price = fields.CharField(max_length=32, null=True)
+    redemption_price = fields.CharField(max_length=32, null=True)
 
     class Meta:
         table = "transfers"

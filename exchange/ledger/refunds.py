@@ -14,7 +14,9 @@ from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.journal import Journal
 from exchange.ledger.kinds import TransferKind
 from exchange.ledger.lots import Draw, draw_lots, take_from_lot
+from exchange.ledger.prices import Price
 from exchange.ledger.validation import check_amount_minor, check_currency
+from exchange.money import parse_decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class _Reversal:
 
 _PURCHASE = _Reversal(TransferKind.EARN, TransferKind.REVERSAL, TransferKind.CLAWBACK)
 _FUNDED = _Reversal(TransferKind.OFFER, TransferKind.OFFER_REVERSAL, TransferKind.OFFER_CLAWBACK)
+_PURCHASE_CREDIT_KINDS = (TransferKind.EARN, TransferKind.DEBT_PAYMENT)
 _FUNDED_CREDIT_KINDS = (TransferKind.OFFER, TransferKind.OFFER_DEBT_PAYMENT)
 _FUNDED_REVERSAL_KINDS = (TransferKind.OFFER_REVERSAL, TransferKind.OFFER_CLAWBACK)
 
@@ -134,6 +137,22 @@ async def _reverse_funded(
     return reversed_total, debt_total
 
 
+async def _issue_price(journal: Journal, earning_id: int, issued_id: int,
+                       kinds: _Reversal) -> Price:
+    """The issue price the purchase's credits from `issued_id` were charged: all of them were
+    posted at once, at one price, which their reversal is charged too."""
+    credit_kinds = _FUNDED_CREDIT_KINDS if kinds is _FUNDED else _PURCHASE_CREDIT_KINDS
+    rows = await fetch(
+        journal.conn,
+        "SELECT DISTINCT issue_price FROM transfers WHERE earning_id = $1 "
+        "AND debit_account_id = $2 AND kind IN ($3, $4)",
+        earning_id, issued_id, *credit_kinds,
+    )
+    assert len(rows) == 1, (earning_id, issued_id, rows)
+    text = rows[0]["issue_price"]
+    return Price(issue=None if text is None else parse_decimal(str(text)))
+
+
 async def _sums_by_account(
     journal: Journal, earning_id: int, side: str, kinds: tuple[TransferKind, ...]
 ) -> dict[int, int]:
@@ -180,20 +199,22 @@ async def _reverse(
     available balance, and whatever is left becomes clawback debt. Return the debt added."""
     if not points:
         return 0
+    price = await _issue_price(journal, earning_id, issued_id, kinds)
     still = points - await _reverse_own_lots(journal, accounts, earning_id, issued_id, points,
-                                             kinds)
+                                             kinds, price)
     from_available = min(still, accounts.available)
     if from_available:
         transfer_id = await journal.post(
             kinds.reversal_kind, accounts.available_id, issued_id, from_available,
-            earning_id=earning_id,
+            earning_id=earning_id, price=price,
         )
         await draw_lots(journal, accounts.member_id, from_available, transfer_id)
         accounts.available -= from_available
         still -= from_available
     if still:
         await journal.post(
-            kinds.clawback_kind, accounts.clawback_id, issued_id, still, earning_id=earning_id
+            kinds.clawback_kind, accounts.clawback_id, issued_id, still, earning_id=earning_id,
+            price=price,
         )
         accounts.clawback -= still
     return still
@@ -206,6 +227,7 @@ async def _reverse_own_lots(
     issued_id: int,
     points: int,
     kinds: _Reversal,
+    price: Price,
 ) -> int:
     rows = await fetch(
         journal.conn,
@@ -222,7 +244,7 @@ async def _reverse_own_lots(
         is_pending = bool(row["is_pending"])
         source_id = accounts.pending_id if is_pending else accounts.available_id
         transfer_id = await journal.post(
-            kinds.reversal_kind, source_id, issued_id, take, earning_id=earning_id
+            kinds.reversal_kind, source_id, issued_id, take, earning_id=earning_id, price=price
         )
         await take_from_lot(
             journal, Draw(int(row["id"]), take, int(row["expires_at"])), transfer_id

@@ -2,16 +2,17 @@
 purchase facts offers need, the snapshot bound a settlement close takes. No other package
 names a ledger table in SQL, so a renamed kind or column breaks here, where the tests see it.
 
-Settlement's sums are grouped in the database, never a Python loop over transfers; each is
-priced by the partner's dated rates (partner_rates), joined here.
+Settlement's sums are grouped in the database, never a Python loop over transfers. Each
+transfer carries the prices it was charged when it was posted and the date settlement gives it
+(`dated_at`: a purchase's credits by the purchase time, everything else by when it was
+recorded), so nothing here looks a rate up again: a rate added later never re-prices history.
 
 Which transfers a run settles ("included"): those dated in the period, plus, when the period is
-the next to close, the late ones (dated before it, recorded after the last close; for the very
-first period, everything recorded before it). A purchase's points are dated by the purchase
-time; everything else by the time it was recorded. A transfer dated in the period was recorded
+the next to close, the late ones (dated before it, recorded after the last close; for the first
+settlement month, everything dated before it). A transfer dated in the period was recorded
 after the period began, and a late one after the last close: the planner finds both by index
-(created_at, id) before computing any date. `through_id` caps the set at the highest transfer
-id seen when the run began, so a run is a snapshot and a closed period can say exactly what it
+(created_at, id) before reading any date. `through_id` caps the set at the highest transfer id
+seen when the run began, so a run is a snapshot and a closed period can say exactly what it
 settled.
 """
 
@@ -24,50 +25,21 @@ from typing import Any
 from tortoise import BaseDBAsyncClient
 
 from exchange.db import fetch, fetch_one, is_postgres
-from exchange.ledger.kinds import (
-    FUNDED_KINDS,
-    PURCHASE_DATED_KINDS,
-    AccountKind,
-    TransferKind,
-    sql_list,
-)
+from exchange.ledger.kinds import FUNDED_KINDS, AccountKind, TransferKind, sql_list
 from exchange.money import parse_decimal
 
 NO_LATE_ITEMS = -1
 
 # $1 period start, $2 period end, $3 through_id, $4 last closed through id (or -1: no late items)
-_DATED = (
-    f"CASE WHEN t.earning_id IS NOT NULL AND t.kind IN ({sql_list(PURCHASE_DATED_KINDS)}) "
-    "THEN e.occurred_at ELSE t.created_at END"
-)
 _INCLUDED = (
     "(t.created_at >= $1 OR ($4 >= 0 AND t.id > $4)) AND t.id <= $3 "
-    f"AND (({_DATED} >= $1 AND {_DATED} < $2) "
-    f"OR ($4 >= 0 AND {_DATED} < $1 AND t.id > $4))"
+    "AND ((t.dated_at >= $1 AND t.dated_at < $2) "
+    "OR ($4 >= 0 AND t.dated_at < $1 AND t.id > $4))"
 )
-_IS_LATE = f"CASE WHEN {_DATED} < $1 THEN 1 ELSE 0 END"
+_IS_LATE = "CASE WHEN t.dated_at < $1 THEN 1 ELSE 0 END"
 # Funded points (offer bonuses, discounts, and what takes them back) are the funding partner's
 # issue too, on a line of their own.
 _IS_FUNDED = f"CASE WHEN t.kind IN ({sql_list(FUNDED_KINDS)}) THEN 1 ELSE 0 END"
-
-
-def _prices(account_kind: str) -> str:
-    """The partner's prices in its settlement currency, each valid until the next one begins,
-    keyed by the partner's account of `account_kind`."""
-    return (
-        "WITH prices AS (SELECT a.id AS account_id, r.valid_from, r.issue_price, "
-        "r.redemption_price, LEAD(r.valid_from) OVER (PARTITION BY r.partner_id "
-        "ORDER BY r.valid_from) AS valid_to FROM partner_rates r JOIN partners p "
-        "ON p.id = r.partner_id AND r.purchase_currency = p.settlement_currency "
-        f"JOIN accounts a ON a.owner_id = p.id AND a.kind = '{account_kind}') "
-    )
-
-
-def _price_join(account_id: str, price_at: str) -> str:
-    return (
-        f"LEFT JOIN prices pr ON pr.account_id = {account_id} AND pr.valid_from <= {price_at} "
-        f"AND (pr.valid_to IS NULL OR {price_at} < pr.valid_to)"
-    )
 
 
 def _in(ids: tuple[int, ...]) -> str:
@@ -80,66 +52,58 @@ def _in(ids: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(int(i)) for i in ids) + ")" if ids else "(NULL)"
 
 
-_EARNING = "LEFT JOIN earnings e ON e.id = t.earning_id"
+def _sides_sql(ids: str, price: str, group: str, *, source_side: str) -> str:
+    """Points moved out of (`source_side`) and back into the accounts `ids`, signed (out is
+    positive), at the price each transfer was charged."""
+    back_side = "credit" if source_side == "debit" else "debit"
+    columns = f"{_IS_LATE} AS is_late, {_IS_FUNDED} AS is_funded, t.{price} AS price"
+    return (
+        f"SELECT account_id, {group}, price, SUM(points) AS points FROM ("
+        f"SELECT t.{source_side}_account_id AS account_id, {columns}, t.points AS points "
+        f"FROM transfers t WHERE t.{source_side}_account_id IN {ids} AND {_INCLUDED} "
+        f"UNION ALL SELECT t.{back_side}_account_id, {columns}, -t.points "
+        f"FROM transfers t WHERE t.{back_side}_account_id IN {ids} AND {_INCLUDED}"
+        f") moved GROUP BY account_id, {group}, price"
+    )
 
 
 # Issued points: partner_issued is debited when it issues, credited when points come back.
-# Points coming back are priced as they were issued (the purchase time).
 def _issued_sql(ids: str) -> str:
-    return (
-        _prices(AccountKind.PARTNER_ISSUED) + "SELECT account_id, is_late, is_funded, price, "
-        f"SUM(points) AS points FROM (SELECT t.debit_account_id AS account_id, "
-        f"{_IS_LATE} AS is_late, {_IS_FUNDED} AS is_funded, "
-        f"pr.issue_price AS price, t.points AS points FROM transfers t {_EARNING} "
-        f"{_price_join('t.debit_account_id', _DATED)} "
-        f"WHERE t.debit_account_id IN {ids} AND {_INCLUDED} "
-        f"UNION ALL SELECT t.credit_account_id, {_IS_LATE}, {_IS_FUNDED}, pr.issue_price, "
-        f"-t.points FROM transfers t {_EARNING} "
-        f"{_price_join('t.credit_account_id', 'COALESCE(e.occurred_at, t.created_at)')} "
-        f"WHERE t.credit_account_id IN {ids} AND {_INCLUDED}"
-        ") issued GROUP BY account_id, is_late, is_funded, price"
-    )
+    return _sides_sql(ids, "issue_price", "is_late, is_funded", source_side="debit")
 
 
 # Burned points: partner_redeemed is credited by a burn, debited when burned points are given
-# back; those are priced as they were burned (the linked capture's time).
+# back.
 def _burned_sql(ids: str) -> str:
-    return (
-        _prices(AccountKind.PARTNER_REDEEMED)
-        + "SELECT account_id, is_late, price, SUM(points) AS points "
-        f"FROM (SELECT t.credit_account_id AS account_id, {_IS_LATE} AS is_late, "
-        f"pr.redemption_price AS price, t.points AS points FROM transfers t {_EARNING} "
-        f"{_price_join('t.credit_account_id', 't.created_at')} "
-        f"WHERE t.credit_account_id IN {ids} AND {_INCLUDED} "
-        f"UNION ALL SELECT t.debit_account_id, {_IS_LATE}, pr.redemption_price, -t.points "
-        f"FROM transfers t LEFT JOIN transfers c ON c.id = t.linked_transfer_id {_EARNING} "
-        f"{_price_join('t.debit_account_id', 'COALESCE(c.created_at, t.created_at)')} "
-        f"WHERE t.debit_account_id IN {ids} AND {_INCLUDED}"
-        ") burned GROUP BY account_id, is_late, price"
-    )
+    return _sides_sql(ids, "redemption_price", "is_late", source_side="credit")
 
 
-# The same points again, without prices: what the ledger itself says moved.
-def _ledger_totals_sql(issued_ids: str, partner_ids: str) -> str:
-    kind = (
-        f"CASE WHEN {{side}} IN {{issued}} THEN '{AccountKind.PARTNER_ISSUED}' "
-        f"ELSE '{AccountKind.PARTNER_REDEEMED}' END"
-    )
+# The partner accounts' own movements, read in one pass over the transfers that touch any of
+# them, each valued at the price it was charged on that side: the operator's result is computed
+# from these, not from the statements, so a statement priced or counted wrongly makes the run
+# refuse (service.py).
+def _movements_sql(issued_ids: str, partner_ids: str) -> str:
+    def side(column: str) -> str:
+        # Lines are rounded per group; the groups here must be the statements' for the
+        # results to agree to the cent: funded points are a group of issued points only.
+        issued = f"t.{column}_account_id IN {issued_ids}"
+        return (f"{_IS_LATE} AS is_late, CASE WHEN {issued} AND t.kind IN "
+                f"({sql_list(FUNDED_KINDS)}) THEN 1 ELSE 0 END AS is_funded, "
+                f"CASE WHEN {issued} THEN t.issue_price ELSE t.redemption_price END AS price")
+
     return (
-        "SELECT kind, SUM(points) AS points FROM ("
-        f"SELECT {kind.format(side='t.debit_account_id', issued=issued_ids)} AS kind, "
-        f"t.points AS points FROM transfers t {_EARNING} "
-        f"WHERE t.debit_account_id IN {partner_ids} AND {_INCLUDED} "
-        f"UNION ALL SELECT {kind.format(side='t.credit_account_id', issued=issued_ids)}, "
-        f"-t.points FROM transfers t {_EARNING} "
-        f"WHERE t.credit_account_id IN {partner_ids} AND {_INCLUDED}"
-        ") totals GROUP BY kind"
+        "SELECT account_id, is_late, is_funded, price, SUM(points) AS points FROM ("
+        f"SELECT t.debit_account_id AS account_id, {side('debit')}, t.points AS points "
+        f"FROM transfers t WHERE t.debit_account_id IN {partner_ids} AND {_INCLUDED} "
+        f"UNION ALL SELECT t.credit_account_id, {side('credit')}, "
+        f"-t.points FROM transfers t WHERE t.credit_account_id IN {partner_ids} AND {_INCLUDED}"
+        ") moved GROUP BY account_id, is_late, is_funded, price"
     )
 
 
 def _breakage_sql(breakage_id: int) -> str:
     return (
-        f"SELECT COALESCE(SUM(t.points), 0) AS points FROM transfers t {_EARNING} "
+        "SELECT COALESCE(SUM(t.points), 0) AS points FROM transfers t "
         f"WHERE t.credit_account_id = {int(breakage_id)} AND {_INCLUDED}"
     )
 
@@ -151,25 +115,19 @@ def _matrix_sql(ids: str) -> str:
     allocations = "JOIN lot_allocations la ON la.transfer_id = t.id JOIN lots l ON l.id = la.lot_id"
     discount, discount_refund = TransferKind.DISCOUNT, TransferKind.DISCOUNT_REFUND
     return (
-        _prices(AccountKind.PARTNER_REDEEMED) + "SELECT issuer_account_id, account_id, price, "
-        "SUM(points) AS points FROM (SELECT l.issuer_account_id AS issuer_account_id, "
-        "t.credit_account_id AS account_id, pr.redemption_price AS price, la.points AS points "
-        f"FROM transfers t {allocations} {_EARNING} "
-        f"{_price_join('t.credit_account_id', 't.created_at')} "
+        "SELECT issuer_account_id, account_id, price, SUM(points) AS points FROM ("
+        "SELECT l.issuer_account_id AS issuer_account_id, t.credit_account_id AS account_id, "
+        f"t.redemption_price AS price, la.points AS points FROM transfers t {allocations} "
         f"WHERE t.credit_account_id IN {ids} AND {_INCLUDED} "
-        "UNION ALL SELECT l.issuer_account_id, t.debit_account_id, pr.redemption_price, "
+        "UNION ALL SELECT l.issuer_account_id, t.debit_account_id, t.redemption_price, "
         f"-la.points FROM transfers t {allocations} "
-        f"LEFT JOIN transfers c ON c.id = t.linked_transfer_id {_EARNING} "
-        f"{_price_join('t.debit_account_id', 'COALESCE(c.created_at, t.created_at)')} "
         f"WHERE t.debit_account_id IN {ids} AND {_INCLUDED} "
-        "UNION ALL SELECT t.debit_account_id, t.credit_account_id, pr.redemption_price, "
-        f"t.points FROM transfers t {_EARNING} "
-        f"{_price_join('t.credit_account_id', 't.created_at')} "
-        f"WHERE t.kind = '{discount}' AND t.credit_account_id IN {ids} AND {_INCLUDED} "
-        "UNION ALL SELECT d.debit_account_id, t.debit_account_id, pr.redemption_price, "
+        "UNION ALL SELECT t.debit_account_id, t.credit_account_id, t.redemption_price, "
+        f"t.points FROM transfers t WHERE t.kind = '{discount}' AND t.credit_account_id IN {ids} "
+        f"AND {_INCLUDED} "
+        "UNION ALL SELECT d.debit_account_id, t.debit_account_id, t.redemption_price, "
         f"-t.points FROM transfers t JOIN transfers d ON d.hold_id = t.hold_id "
-        f"AND d.kind = '{discount}' {_EARNING} "
-        f"{_price_join('t.debit_account_id', 'd.created_at')} "
+        f"AND d.kind = '{discount}' "
         f"WHERE t.kind = '{discount_refund}' AND t.debit_account_id IN {ids} AND {_INCLUDED}"
         ") matrix GROUP BY issuer_account_id, account_id, price"
     )
@@ -242,7 +200,7 @@ def sql_by_name(accounts: Accounts) -> dict[str, str]:
     return {
         "issued": _issued_sql(issued_ids),
         "burned": _burned_sql(redeemed_ids),
-        "ledger_totals": _ledger_totals_sql(
+        "movements": _movements_sql(
             issued_ids, _in((*accounts.issued, *accounts.redeemed))),
         "breakage": _breakage_sql(accounts.breakage_id),
         "matrix": _matrix_sql(redeemed_ids),
@@ -272,11 +230,17 @@ async def burned(
     return _points_at_price(rows, accounts.redeemed)
 
 
-async def ledger_totals(
+async def movements(
     conn: BaseDBAsyncClient, window: Window, accounts: Accounts
-) -> dict[str, int]:
-    rows = await fetch(conn, sql_by_name(accounts)["ledger_totals"], *window.params())
-    return {row["kind"]: int(row["points"]) for row in rows}
+) -> tuple[list[PointsAtPrice], list[PointsAtPrice]]:
+    """The partner accounts' own movements at their charged prices: (issued, burned), signed
+    as `issued` and `burned` sign them."""
+    rows = await fetch(conn, sql_by_name(accounts)["movements"], *window.params())
+    issued_rows = [r for r in rows if int(r["account_id"]) in accounts.issued]
+    burned_rows = [{**r, "points": -int(r["points"]), "is_funded": 0} for r in rows
+                   if int(r["account_id"]) in accounts.redeemed]
+    return (_points_at_price(issued_rows, accounts.issued),
+            _points_at_price(burned_rows, accounts.redeemed))
 
 
 async def breakage(conn: BaseDBAsyncClient, window: Window, accounts: Accounts) -> int:

@@ -10,6 +10,7 @@ from exchange.ledger.awards import Award, AwardResult
 from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.journal import Journal
 from exchange.members.service import get_linked_member
+from exchange.operations.pricing import prices_at
 from exchange.operations.unit import run_once
 from exchange.program import activities
 from exchange.program.errors import ProgramErrorCode
@@ -38,4 +39,5 @@ async def _award(journal: Journal, request: Award, activity: Activity) -> AwardR
     accounts = await lock_settled_member(journal, request.member_id)
     await activities.check_daily_cap(journal.conn, request.member_id, activity, journal.now_us)
     await activities.record_award(journal.conn, request.member_id, activity, journal.now_us)
-    return await awards.award(journal, accounts, request)
+    prices = await prices_at(journal.conn, request.partner_id, journal.now_us)
+    return await awards.award(journal, accounts, request, prices.issue_price)

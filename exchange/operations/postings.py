@@ -18,17 +18,15 @@ from exchange.ledger.holds import HoldResult, RedemptionRefundResult
 from exchange.ledger.journal import Journal
 from exchange.ledger.refunds import PurchaseRefund, RefundResult
 from exchange.offers.at_purchase import PurchaseContext, record_history
+from exchange.operations.pricing import prices_at
 from exchange.operations.unit import run_once
 
 
 async def earn_purchase(
     request: PurchaseEarn, *, caller: str, idempotency_key: str, now_us: int | None = None
 ) -> EarnResult:
-    async def post(journal: Journal) -> EarnResult:
-        accounts = await lock_settled_member(journal, request.member_id)
-        return await earning.earn_purchase(journal, accounts, request)
-
-    return await run_once("earn_purchase", request, EarnResult, post, caller=caller,
+    return await run_once("earn_purchase", request, EarnResult,
+                          lambda journal: _earn(journal, request), caller=caller,
                           idempotency_key=idempotency_key, now_us=now_us)
 
 
@@ -72,7 +70,9 @@ async def capture_hold(
 ) -> HoldResult:
     async def post(journal: Journal) -> HoldResult:
         hold, accounts = await holds.lock_hold(journal, hold_id, partner_id)
-        return await holds.capture(journal, hold, accounts, holds.points_to_capture(hold, points))
+        to_capture = holds.points_to_capture(hold, points)
+        price = await prices_at(journal.conn, partner_id, journal.now_us)
+        return await holds.capture(journal, hold, accounts, to_capture, price.redemption_price)
 
     payload = {"hold": hold_id, "partner": partner_id, "points": points}
     return await run_once("capture_hold", payload, HoldResult, post, caller=caller,
@@ -100,7 +100,8 @@ async def redeem_points(
 ) -> HoldResult:
     async def post(journal: Journal) -> HoldResult:
         accounts = await lock_settled_member(journal, member_id)
-        return await holds.redeem(journal, accounts, partner_id, points)
+        price = await prices_at(journal.conn, partner_id, journal.now_us)
+        return await holds.redeem(journal, accounts, partner_id, points, price.redemption_price)
 
     payload = {"member": member_id, "partner": partner_id, "points": points}
     return await run_once("redeem_points", payload, HoldResult, post, caller=caller,
@@ -128,10 +129,16 @@ async def import_purchase(request: PurchaseEarn, lines: PurchaseContext, *, call
     """Record a purchase as if when it happened (it may be older than a partner may send), with
     its lines for ranking, and no offers: for seeding (the demo) and imports of past history."""
     async def post(journal: Journal) -> EarnResult:
-        accounts = await lock_settled_member(journal, request.member_id)
-        earned = await earning.earn_purchase(journal, accounts, request)
+        earned = await _earn(journal, request)
         await record_history(journal.conn, request.member_id, earned.earning_id, lines)
         return earned
 
     await run_once("earn_purchase", request, EarnResult, post, caller=caller,
                    idempotency_key=request.order_id, now_us=request.occurred_at)
+
+
+async def _earn(journal: Journal, request: PurchaseEarn) -> EarnResult:
+    """A purchase's own points, charged at the partner's issue price when it happened."""
+    accounts = await lock_settled_member(journal, request.member_id)
+    prices = await prices_at(journal.conn, request.partner_id, request.occurred_at)
+    return await earning.earn_purchase(journal, accounts, request, prices.issue_price)

@@ -18,6 +18,7 @@ from exchange.offers import at_purchase
 from exchange.offers.at_purchase import HistoryLine, OfferCredit, PurchaseContext
 from exchange.offers.eligibility import EarnLine
 from exchange.operations import postings
+from exchange.operations.pricing import prices_at
 from exchange.operations.unit import run_once
 from exchange.program import purchases as rules
 from exchange.program.purchases import Purchase, PurchaseQuote
@@ -83,14 +84,17 @@ async def record_purchase(
 
 async def _earn(journal: Journal, request: PurchaseEarn, context: PurchaseContext) -> _Recorded:
     accounts = await lock_settled_member(journal, request.member_id)
-    earned = await earning.earn_purchase(journal, accounts, request)
+    prices = await prices_at(journal.conn, request.partner_id, request.occurred_at)
+    earned = await earning.earn_purchase(journal, accounts, request, prices.issue_price)
     member_id = request.member_id
     await at_purchase.record_history(journal.conn, member_id, earned.earning_id, context)
     credits = await at_purchase.award_offers(journal.conn, member_id, earned.earning_id, context,
                                              journal.now_us)
     to_debt, to_lot = earned.points_to_debt, earned.points_pending + earned.points_available
     for credit in credits:
-        credited = await earning.credit_funded(journal, accounts, earned, funded(credit))
+        funder = await prices_at(journal.conn, credit.funding_partner_id, request.occurred_at)
+        credited = await earning.credit_funded(
+            journal, accounts, earned, funded(credit, funder.issue_price), request.occurred_at)
         to_debt, to_lot = to_debt + credited.points_to_debt, to_lot + credited.points_to_lot
     return _recorded(earned, credits, to_debt, to_lot, journal.now_us)
 
@@ -110,9 +114,10 @@ def _recorded(
     )
 
 
-def funded(credit: OfferCredit) -> FundedCredit:
-    """An offer's points as the ledger posts them: issued and billed by the funder."""
-    return FundedCredit(credit.funding_partner_id, credit.points, credit.reason)
+def funded(credit: OfferCredit, issue_price: Decimal) -> FundedCredit:
+    """An offer's points as the ledger posts them: issued and billed by the funder at its
+    `issue_price`."""
+    return FundedCredit(credit.funding_partner_id, credit.points, credit.reason, issue_price)
 
 
 def _earn_request(

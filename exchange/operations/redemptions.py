@@ -18,6 +18,7 @@ from exchange.ledger.validation import check_points
 from exchange.members.service import get_linked_member
 from exchange.offers.at_redemption import DiscountSpent, record_discount, spend_discount
 from exchange.operations import postings
+from exchange.operations.pricing import prices_at
 from exchange.operations.purchases import funded
 from exchange.operations.unit import run_once
 
@@ -52,8 +53,10 @@ async def _capture(journal: Journal, caller: Caller, hold_id: int, points: int |
                    ) -> HoldResult:
     hold, accounts = await holds.lock_hold(journal, hold_id, caller.partner_id_or_raise())
     capture_points = holds.points_to_capture(hold, points)
+    price = await prices_at(journal.conn, hold.partner_id, journal.now_us)
     spent = await _spend_discount(journal, caller, hold.member_id, capture_points)
-    result = await holds.capture(journal, hold, accounts, capture_points, _discount(spent))
+    result = await holds.capture(journal, hold, accounts, capture_points, price.redemption_price,
+                                 await _discount(journal, spent))
     await _record_discount(journal, spent, hold.member_id, result.hold_id)
     return result
 
@@ -81,9 +84,10 @@ async def redeem(
 async def _redeem(journal: Journal, caller: Caller, member_id: int, points: int) -> HoldResult:
     check_points(points, "points")  # before any budget is looked at
     accounts = await lock_settled_member(journal, member_id)
+    price = await prices_at(journal.conn, caller.partner_id_or_raise(), journal.now_us)
     spent = await _spend_discount(journal, caller, member_id, points)
     result = await holds.redeem(journal, accounts, caller.partner_id_or_raise(), points,
-                                _discount(spent))
+                                price.redemption_price, await _discount(journal, spent))
     await _record_discount(journal, spent, member_id, result.hold_id)
     return result
 
@@ -94,8 +98,12 @@ async def _spend_discount(journal: Journal, caller: Caller, member_id: int, poin
                                 caller.name, points, journal.now_us)
 
 
-def _discount(spent: DiscountSpent | None) -> FundedCredit | None:
-    return None if spent is None else funded(spent.credit)
+async def _discount(journal: Journal, spent: DiscountSpent | None) -> FundedCredit | None:
+    """The discount as the ledger posts it: issued by the funder at its price now."""
+    if spent is None:
+        return None
+    funder = await prices_at(journal.conn, spent.credit.funding_partner_id, journal.now_us)
+    return funded(spent.credit, funder.issue_price)
 
 
 async def _record_discount(journal: Journal, spent: DiscountSpent | None, member_id: int,

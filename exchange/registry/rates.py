@@ -10,11 +10,12 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tortoise import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from exchange import limits
 from exchange.clock import now_us
-from exchange.db import connection, execute, fetch_one_as
+from exchange.db import connection, execute, fetch_one, fetch_one_as
 from exchange.errors import DomainError
 from exchange.money import MoneyError, minor_unit_digits, parse_decimal
 from exchange.registry.errors import RegistryErrorCode
@@ -109,3 +110,28 @@ def _rate(
             category: parse_decimal(text) for category, text in multipliers.items()
         },
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementPrices:
+    """A partner's prices per point in its settlement currency, from the rate in force."""
+
+    issue_price: Decimal
+    redemption_price: Decimal
+
+
+async def settlement_prices(
+    conn: BaseDBAsyncClient, partner_id: int, at: int
+) -> SettlementPrices | None:
+    """The prices in force at `at`: those of the partner's rate in its settlement currency."""
+    row = await fetch_one(
+        conn,
+        "SELECT r.issue_price, r.redemption_price FROM partner_rates r JOIN partners p "
+        "ON p.id = r.partner_id AND r.purchase_currency = p.settlement_currency "
+        "WHERE r.partner_id = $1 AND r.valid_from <= $2 ORDER BY r.valid_from DESC LIMIT 1",
+        partner_id, at,
+    )
+    if row is None:
+        return None
+    return SettlementPrices(parse_decimal(str(row["issue_price"])),
+                            parse_decimal(str(row["redemption_price"])))

@@ -33,6 +33,20 @@ class SettlementPeriod(Model):
         ]
 
 
+class SettlementStart(Model):
+    """The coalition's first settlement month, set once by an admin (one row, id 1): periods
+    close in calendar order from it, and activity dated before it is settled as late items of it."""
+
+    id = fields.BigIntField(primary_key=True)
+    first_period = fields.CharField(max_length=7)
+    set_by = fields.CharField(max_length=64)
+    set_at = fields.BigIntField()
+
+    class Meta:
+        table = "settlement_start"
+        constraints = [CheckConstraint(check="id = 1", name="settlement_start_one_row")]
+
+
 class SettlementRun(Model):
     id = fields.BigIntField(primary_key=True)
     period = fields.CharField(max_length=7)

@@ -142,17 +142,19 @@ async def _compute(label: str, window: reporting.Window, progress: Progress | No
         issued = await reporting.issued(conn, window, accounts)
         step("burned points")
         burned = await reporting.burned(conn, window, accounts)
-        step("ledger totals")
-        totals = await reporting.ledger_totals(conn, window, accounts)
+        step("partner accounts")
+        moved_issued, moved_burned = await reporting.movements(conn, window, accounts)
         breakage = await reporting.breakage(conn, window, accounts)
         step("provenance")
         cells = await reporting.matrix(conn, window, accounts)
         adjustments = await storage.adjustments(conn, label)
     statements = build_statements(partners, issued, burned, adjustments)
-    results = operator_results(statements)
+    # The operator's result comes from the partner accounts' own movements, a second reading
+    # of the ledger: statements that disagree with it by a point or a cent refuse the run.
+    ledger_view = build_statements(partners, moved_issued, moved_burned, adjustments)
+    results = operator_results(ledger_view)
     check_zero_sum(statements, results)
-    check_ledger_agreement(statements, totals.get("partner_issued", 0),
-                           -totals.get("partner_redeemed", 0))
+    check_ledger_agreement(statements, ledger_view)
     step("storing")
     return Settlement(
         period=label, run_id=0, is_closed=False, statements=statements,

@@ -131,7 +131,9 @@ def operator_results(statements: list[Statement]) -> list[OperatorResult]:
 
 
 def check_zero_sum(statements: list[Statement], results: list[OperatorResult]) -> None:
-    """Statements plus the operator's result sum to zero, exactly, in every currency."""
+    """Statements plus the operator's result sum to zero, exactly, in every currency. The
+    result is computed from the partner accounts' own movements (service.py), so this fails
+    when a statement is priced differently from what the ledger charged."""
     for result in results:
         nets = sum((s.net for s in statements if s.currency == result.currency), Decimal(0))
         if nets + result.result != 0:
@@ -142,18 +144,19 @@ def check_zero_sum(statements: list[Statement], results: list[OperatorResult]) -
             )
 
 
-def check_ledger_agreement(
-    statements: list[Statement], issued_points: int, burned_points: int
-) -> None:
-    """The points on the statements are the points the ledger moved, to the point."""
-    on_statements: defaultdict[str, int] = defaultdict(int)
+def _points_by_kind(statements: list[Statement]) -> dict[str, int]:
+    points: defaultdict[str, int] = defaultdict(int)
     for statement in statements:
         for line in statement.lines:
-            on_statements[line.kind] += line.points
-    issued_on_statements = on_statements["issued"] + on_statements["offer"]
-    if (issued_on_statements, on_statements["burned"]) != (issued_points, burned_points):
+            points["burned" if line.kind == "burned" else "issued"] += line.points
+    return dict(points)
+
+
+def check_ledger_agreement(statements: list[Statement], ledger_view: list[Statement]) -> None:
+    """The points on the statements are the points the partner accounts moved, to the point."""
+    on_statements, moved = _points_by_kind(statements), _points_by_kind(ledger_view)
+    if on_statements != moved:
         raise DomainError(
             SettlementErrorCode.LEDGER_MISMATCH,
-            f"statements show {issued_on_statements} issued and {on_statements['burned']} "
-            f"burned points; the ledger moved {issued_points} and {burned_points}",
+            f"statements show {on_statements} points; the partner accounts moved {moved}",
         )

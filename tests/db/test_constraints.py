@@ -71,8 +71,20 @@ def account(**changes: object) -> str:
 def transfer(**changes: object) -> str:
     return _insert("transfers", **{
         "kind": "earn", "debit_account_id": 1, "credit_account_id": 2, "points": 5,
-        "caller": "test", "reason": "", "created_at": 0, **changes,
+        "caller": "test", "reason": "", "created_at": 0, "dated_at": 0, **changes,
     })
+
+
+def before_prices(statement: str) -> str:
+    """A row as it was inserted before 0012, which added transfers.dated_at."""
+    if not statement.startswith("INSERT INTO transfers "):
+        return statement
+    head, values = statement.split(" VALUES ")
+    columns = head[head.index("(") + 1:-1].split(", ")
+    literals = values[1:-1].split(", ")
+    kept = [(c, v) for c, v in zip(columns, literals, strict=True) if c != "dated_at"]
+    return (f"INSERT INTO transfers ({', '.join(c for c, _ in kept)}) "
+            f"VALUES ({', '.join(v for _, v in kept)})")
 
 
 def lot(**changes: object) -> str:
@@ -161,6 +173,11 @@ def admin_token(**changes: object) -> str:
 def settlement_period(**changes: object) -> str:
     return _insert("settlement_periods", **{"period": "2026-09", "status": "open",
                                             "created_at": 0, **changes})
+
+
+def settlement_start(**changes: object) -> str:
+    return _insert("settlement_start", **{"id": 1, "first_period": "2026-02",
+                                          "set_by": "admin:a", "set_at": 0, **changes})
 
 
 def settlement_run(**changes: object) -> str:
@@ -259,9 +276,9 @@ PARENTS = (
 )
 
 
-async def insert_parents() -> None:
+async def insert_parents(*, old_schema: bool = False) -> None:
     for statement in PARENTS:
-        await execute(connection(), statement)
+        await execute(connection(), before_prices(statement) if old_schema else statement)
 
 
 CASES: dict[str, Case] = {
@@ -382,6 +399,9 @@ CASES: dict[str, Case] = {
         (settlement_period(period="2026-04", status="closed"),
          settlement_period(period="2026-05", closed_through_transfer_id=5),
          update("settlement_periods", "status = 'closed'")),
+    ),
+    "settlement_start_one_row": Case(
+        (settlement_start(),), (settlement_start(id=2), update("settlement_start", "id = 3")),
     ),
     "settlement_runs_outcome": Case(
         (settlement_run(),), (settlement_run(outcome="maybe"), update("settlement_runs",
@@ -785,6 +805,7 @@ async def test_the_test_database_is_migrated(db: str) -> None:
 # 0011: foreign keys on a database in use
 
 BEFORE_FOREIGN_KEYS = MigrationTarget("exchange", "0010_offer_targets")
+FOREIGN_KEYS_ADDED = MigrationTarget("exchange", "0011_foreign_keys")
 
 
 async def migrate_open_database(target: MigrationTarget | None = None) -> None:
@@ -814,22 +835,23 @@ async def index_names() -> set[str]:
 async def test_foreign_keys_are_added_to_a_populated_database(
     empty_database_url: str,
 ) -> None:
-    # given a database before 0011 with a row of every kind, and the placeholders it removes
+    # given a database before 0011 with a row of every kind (transfers as they were then), and
+    # the placeholders it removes
     await open_database(empty_database_url)
     try:
         await migrate_open_database(BEFORE_FOREIGN_KEYS)
-        await insert_parents()
+        await insert_parents(old_schema=True)
         for builder in BUILDERS:
-            await execute(connection(), builder())
+            await execute(connection(), before_prices(builder()))
         await execute(connection(), hold(authorize_transfer_id=0))
         await execute(connection(), link(partner_id=0, customer_ref=None))
         before, indexes = await table_rows(), await index_names()
         # when
-        await migrate_open_database()
+        await migrate_open_database(FOREIGN_KEYS_ADDED)
         # then
         after = await table_rows()
         keys = await database_foreign_keys()
-        assert await pending_migrations() == []
+        assert "0011_foreign_keys" not in await pending_migrations()
         with pytest.raises(IntegrityError, match="transfers is append-only"):
             await execute(connection(), "UPDATE transfers SET points = points + 1")
         with pytest.raises(IntegrityError, match="lot_allocations is append-only"):
@@ -855,7 +877,7 @@ async def test_a_row_naming_a_missing_row_stops_the_migration(empty_database_url
     await open_database(empty_database_url)
     try:
         await migrate_open_database(BEFORE_FOREIGN_KEYS)
-        await insert_parents()
+        await insert_parents(old_schema=True)
         await execute(connection(), lot(member_id=MISSING))
         before = await table_rows()
         # when
@@ -868,6 +890,6 @@ async def test_a_row_naming_a_missing_row_stops_the_migration(empty_database_url
     finally:
         await close_database()
     assert "lots" in str(error.value)
-    assert pending == ["0011_foreign_keys"]
+    assert pending[0] == "0011_foreign_keys"
     # offer_targets is made with its key (0010); 0011 added none
     assert (set(keys), after) == ({"offer_targets.offer_id"}, before)

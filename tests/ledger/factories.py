@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 from exchange.clock import days_to_us
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.members.service import MemberRecord, create_member
 from exchange.operations import postings as service
 from exchange.registry.partners import PartnerRecord, create_partner
+from exchange.registry.rates import Rate, set_rate
 
 T0 = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z in microseconds
 DAY = days_to_us(1)
+ISSUE_PRICE = Decimal("0.01")
+REDEMPTION_PRICE = Decimal("0.008")
 _orders = itertools.count(1)
 _keys = itertools.count(1)
 
@@ -21,7 +25,10 @@ def key() -> str:
 
 
 async def partner(code: str = "grocer", window_days: int = 0) -> PartnerRecord:
-    return await create_partner(code, code.title(), return_window_days=window_days)
+    """A partner with prices in force since the epoch: points move only at a price."""
+    created = await create_partner(code, code.title(), return_window_days=window_days)
+    await set_rate(Rate(created.id, "EUR", 0, Decimal(1), ISSUE_PRICE, REDEMPTION_PRICE))
+    return created
 
 
 async def member() -> MemberRecord:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from exchange.clock import days_to_us, to_us
+from exchange.db import connection, execute
 from exchange.errors import DomainError
 from exchange.ledger.earning import EarnResult, PurchaseEarn
 from exchange.ledger.holds import HoldResult, RedemptionRefundResult
@@ -91,6 +92,20 @@ async def refund_redemption(
 ) -> RedemptionRefundResult:
     return await service.refund_redemption(hold_id, partner_id, points, caller="test",
                                            idempotency_key=key(), now_us=when)
+
+
+async def unpriced_transfer(partner_id: int, when: int) -> None:
+    """A transfer of the partner's issued points without a price, as a database upgraded from
+    before prices were kept on transfers holds where no rate was in force (and as no posting can
+    make now: points a partner has no price for are never moved)."""
+    await execute(
+        connection(),
+        "INSERT INTO transfers (kind, debit_account_id, credit_account_id, points, caller, "
+        "reason, created_at, dated_at) SELECT 'earn', i.id, b.id, 7, 'test', '', $2, $2 "
+        "FROM accounts i, accounts b WHERE i.kind = 'partner_issued' AND i.owner_id = $1 "
+        "AND b.kind = 'operator_breakage'",
+        partner_id, when,
+    )
 
 
 async def settlement_failure(call: Awaitable[object]) -> DomainError:

@@ -21,6 +21,7 @@ from tests.settlement.factories import (
     partner,
     redeem,
     settlement_failure,
+    unpriced_transfer,
 )
 
 
@@ -102,10 +103,9 @@ async def test_json_files_carry_decimals_as_strings(db: str, tmp_path: Path) -> 
 async def test_a_period_without_a_successful_run_cannot_be_exported(
     db: str, tmp_path: Path
 ) -> None:
-    # given April with only a refused run (a partner without any price issued points)
-    cinema = await partner("cinema")
-    member = await create_member()
-    await earn(member.id, cinema.id, 100, at(10, 4))
+    # given April with only a refused run (a transfer without a price)
+    cinema = await partner("cinema", (at(1, 1), "0.010", "0.008"))
+    await unpriced_transfer(cinema.id, at(10, 4))
     await settlement_failure(run_settlement("2026-04", "admin:test", UTC_ZONE))
     # when April, and May (never run), are exported
     errors = [await settlement_failure(export_period(label, tmp_path / "out", "csv"))

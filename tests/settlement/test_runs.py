@@ -1,5 +1,5 @@
-"""Runs of an open period: repeatable, refused as a whole when a price is missing, and one at a
-time (a lease on the period)."""
+"""Runs of an open period: repeatable, refused as a whole when a transfer has no price, and one
+at a time (a lease on the period)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,25 @@ from decimal import Decimal as D
 
 from exchange import limits
 from exchange.clock import now_us, seconds_to_us
-from exchange.db import connection, execute
+from exchange.db import connection, execute, fetch_value
 from exchange.members.service import create_member
+from exchange.program.errors import ProgramErrorCode
 from exchange.settlement import storage
 from exchange.settlement.errors import SettlementErrorCode
 from exchange.settlement.service import run_settlement
 from tests.ledger.helpers import row
+from tests.ledger.helpers import snapshot as ledger_snapshot
 from tests.settlement.factories import (
     UTC_ZONE,
     at,
+    by_code,
     earn,
+    lines,
     partner,
     price,
     redeem,
     settlement_failure,
+    unpriced_transfer,
 )
 
 ADMIN = "admin:test"
@@ -65,30 +70,43 @@ async def test_a_new_transfer_changes_the_checksum(db: str) -> None:
     assert [s.net for s in again.statements] == [D("4.50"), D("-10.01")]
 
 
-async def test_a_missing_price_refuses_the_whole_run(db: str) -> None:
-    # given March run once, then a cinema issuing points on 10 March whose EUR prices start
-    # only on 15 March (its USD purchase rate does not count: it settles in EUR)
-    await _march()
-    first = await run_settlement("2026-03", ADMIN, UTC_ZONE)
-    before = await storage.read_statements("2026-03")
+async def test_points_a_partner_has_no_price_for_are_never_moved(db: str) -> None:
+    # given a cinema whose EUR prices start on 15 March (its USD purchase rate does not count:
+    # it settles in EUR)
     cinema = await partner("cinema", (at(15), "0.020", "0.015"))
     await price(cinema.id, at(1, 1), "0.5", "0.5", currency="USD")
     member = await create_member()
-    await earn(member.id, cinema.id, 100, at(10))
+    before = await ledger_snapshot()
+    # when it issues points on 10 March
+    error = await settlement_failure(earn(member.id, cinema.id, 100, at(10)))
+    # then the purchase is refused NO_RATE and nothing moved; from 15 March it is charged
+    assert error.code == ProgramErrorCode.NO_RATE
+    assert await ledger_snapshot() == before
+    await earn(member.id, cinema.id, 100, at(16))
+    march = await run_settlement("2026-03", ADMIN, UTC_ZONE)
+    assert lines(by_code(march.statements)["cinema"]) == [
+        ("issued", 100, D("0.020"), D("-2.00"), False)]
+
+
+async def test_a_transfer_without_a_price_refuses_the_whole_run(db: str) -> None:
+    # given March run once, then a transfer of grocer's without a price (as an upgraded
+    # database may hold)
+    await _march()
+    first = await run_settlement("2026-03", ADMIN, UTC_ZONE)
+    before = await storage.read_statements("2026-03")
+    grocer = await fetch_value(connection(), int, "SELECT id FROM partners WHERE code = 'grocer'")
+    assert grocer is not None
+    await unpriced_transfer(grocer, at(20))
     # when March is run again
     error = await settlement_failure(run_settlement("2026-03", ADMIN, UTC_ZONE))
     # then it is refused NO_PRICE, recorded as a refused run, and the statements are untouched
     assert error.code == SettlementErrorCode.NO_PRICE
-    assert "cinema" in error.message
+    assert "grocer" in error.message
     runs = await storage.read_runs("2026-03")
     assert [(r.outcome, r.checksum) for r in runs] == [
         ("succeeded", first.checksum), ("refused", "")]
     assert runs[-1].message == error.message
     assert await storage.read_statements("2026-03") == before
-    # and once a price covers 10 March, the run goes through (the lease was given back)
-    await price(cinema.id, at(1), "0.020", "0.015")
-    fixed = await run_settlement("2026-03", ADMIN, UTC_ZONE)
-    assert [s.code for s in fixed.statements] == ["cinema", "fuel", "grocer"]
 
 
 async def test_a_second_run_while_one_holds_the_lease_is_refused(db: str) -> None:

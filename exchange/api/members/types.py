@@ -27,7 +27,7 @@ class MemberEnrollError:
 @user_error(
     *LEDGER_WRITE_CODES, MemberErrorCode.MEMBER_NOT_FOUND, ProgramErrorCode.UNKNOWN_ACTIVITY,
     ProgramErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
-    LedgerErrorCode.LIMIT_EXCEEDED,
+    LedgerErrorCode.LIMIT_EXCEEDED, ProgramErrorCode.NO_RATE,
 )
 class ActivityRecordError:
     """An expected failure of activityRecord; nothing was changed."""

@@ -10,6 +10,7 @@ from exchange.api.common import LEDGER_WRITE_CODES, user_error
 from exchange.api.scalars import ZonedDateTime
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.members.errors import MemberErrorCode
+from exchange.program.errors import ProgramErrorCode
 
 
 # Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
@@ -26,6 +27,7 @@ class RedemptionAuthorizeError:
     *LEDGER_WRITE_CODES, LedgerErrorCode.INVALID_INPUT, LedgerErrorCode.INVALID_AMOUNT,
     LedgerErrorCode.LIMIT_EXCEEDED, LedgerErrorCode.HOLD_NOT_FOUND, LedgerErrorCode.HOLD_EXPIRED,
     LedgerErrorCode.HOLD_ALREADY_RESOLVED, LedgerErrorCode.CAPTURE_EXCEEDS_HOLD,
+    ProgramErrorCode.NO_RATE,
 )
 class RedemptionCaptureError:
     """An expected failure of redemptionCapture; nothing was changed."""
@@ -43,6 +45,7 @@ class RedemptionVoidError:
     *LEDGER_WRITE_CODES, MemberErrorCode.MEMBER_NOT_FOUND, LedgerErrorCode.INVALID_INPUT,
     LedgerErrorCode.INVALID_AMOUNT, LedgerErrorCode.LIMIT_EXCEEDED,
     LedgerErrorCode.INSUFFICIENT_POINTS,
+    ProgramErrorCode.NO_RATE,
 )
 class PointsRedeemError:
     """An expected failure of pointsRedeem; nothing was changed."""

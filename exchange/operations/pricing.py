@@ -1,0 +1,28 @@
+"""The prices a use case hands the ledger with the points it moves: the partner's issue and
+redemption prices in its settlement currency, in force at the movement's date.
+
+Points a partner cannot be charged for are never moved: without a rate in its settlement
+currency in force, the purchase, award or burn is refused (NO_RATE) rather than posted at no
+price, which no later rate could fix (prices are fixed when points move).
+"""
+
+from __future__ import annotations
+
+from tortoise import BaseDBAsyncClient
+
+from exchange.clock import from_us
+from exchange.errors import DomainError
+from exchange.program.errors import ProgramErrorCode
+from exchange.registry.rates import SettlementPrices, settlement_prices
+
+
+async def prices_at(conn: BaseDBAsyncClient, partner_id: int, at: int) -> SettlementPrices:
+    found = await settlement_prices(conn, partner_id, at)
+    if found is None:
+        raise DomainError(
+            ProgramErrorCode.NO_RATE,
+            "the partner has no rate in its settlement currency in force at "
+            f"{from_us(at).isoformat()} (its issue and redemption prices): an admin sets one with "
+            "'exchange partner rates set'",
+        )
+    return found
