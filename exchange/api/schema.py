@@ -60,6 +60,7 @@ from exchange.api.settlement.types import (
     OperatorResult,
     ProvenanceCell,
     SettlementAdjustmentAddPayload,
+    SettlementBeginPayload,
     SettlementClosePayload,
     SettlementRun,
     SettlementRunPayload,
@@ -173,6 +174,12 @@ class Mutation:
     offer_activate: OfferActivatePayload = strawberry.mutation(
         resolver=offer_resolvers.offer_activate,
         description="Activate (clip) an offer for a member; activating again changes nothing.",
+    )
+    settlement_begin: SettlementBeginPayload = strawberry.mutation(
+        resolver=settlement.settlement_begin,
+        description="Set the coalition's first settlement month: periods close in calendar "
+                    "order from it, and activity before it is settled as late items of it "
+                    "(admins; it can move only while no period is closed).",
     )
     settlement_run: SettlementRunPayload = strawberry.mutation(
         resolver=settlement.settlement_run,

@@ -30,6 +30,8 @@ from exchange.registry.activities import Activity, set_activity
 from exchange.registry.keys import add_key, default_key_id
 from exchange.registry.partners import PartnerRecord, create_partner
 from exchange.registry.rates import Rate, set_rate
+from exchange.settlement.periods import label_of
+from exchange.settlement.service import begin_settlement
 
 DEMO_PARTNERS = (
     ("grocer", "Green Grocer", 14, 1),  # code, name, return window days, points per EUR
@@ -69,7 +71,7 @@ class DemoCoalition:
 
 
 async def seed_demo(
-    key_directory: Path, seed: int = 7, on_step: Callable[[], None] | None = None
+    key_directory: Path, timezone: str, seed: int = 7, on_step: Callable[[], None] | None = None
 ) -> DemoCoalition:
     rng = random.Random(seed)
     start = now_us() - days_to_us(HISTORY_DAYS)
@@ -88,6 +90,8 @@ async def seed_demo(
         if on_step:
             on_step()
     await sweeps.run_sweeps(now_us())  # bring the history up to today
+    # The coalition settles from the month its history starts in.
+    await begin_settlement(label_of(start, timezone), "admin:demo", timezone)
     await _offers(partners)
     await train_and_store()
     return DemoCoalition(partners, members, purchases, redemptions, key_files)

@@ -163,7 +163,7 @@ async def _seed_demo(settings: Settings, key_directory: Path) -> DemoCoalition:
         with Progress(console=console) as progress:
             task = progress.add_task("seeding the demo coalition", total=demo.HISTORY_DAYS)
             coalition = await demo.seed_demo(
-                key_directory, on_step=lambda: progress.advance(task)
+                key_directory, settings.program_timezone, on_step=lambda: progress.advance(task)
             )
         table = Table("card", "available", "pending", "held", "debt", title="Demo members")
         for member in coalition.members:

@@ -36,11 +36,13 @@ def _decimal(text: str) -> Decimal:
 def add_parsers(sub: Any) -> None:
     settle = sub.add_parser("settle", help="partner statements of a month (settlement)")
     ssub = settle.add_subparsers(dest="settle_command", required=True)
+    begin = ssub.add_parser("begin", help="set the first settlement month (once, before any "
+                                          "close): earlier activity is settled as late items")
     run = ssub.add_parser("run", help="compute the month's statements (again, while open)")
     close = ssub.add_parser("close", help="settle the month for good; later items go to the next")
     export = ssub.add_parser("export", help="write the stored statements to files")
     adjust = ssub.add_parser("adjust", help="add a fee (negative) or credit to a statement")
-    for parser in (run, close, export, adjust):
+    for parser in (begin, run, close, export, adjust):
         parser.add_argument("--period", required=True, help="YYYY-MM, in the program's zone")
     export.add_argument("--format", dest="fmt", choices=("csv", "json"), required=True)
     export.add_argument("--out", type=Path, default=Path("."), help="directory (default: .)")
@@ -50,6 +52,7 @@ def add_parsers(sub: Any) -> None:
     adjust.add_argument("--reason", required=True)
     adjust.add_argument("--key", help="idempotency key (default: derived from the request, so "
                                       "running the same command twice adds it once)")
+    begin.set_defaults(run=database_command(cmd_begin))
     run.set_defaults(run=database_command(cmd_run))
     close.set_defaults(run=database_command(cmd_close))
     export.set_defaults(run=database_command(cmd_export))
@@ -59,6 +62,15 @@ def add_parsers(sub: Any) -> None:
 
 def operator_name() -> str:
     return f"cli:{getpass.getuser()}"
+
+
+async def cmd_begin(args: argparse.Namespace, settings: Settings) -> int:
+    from exchange.settlement.service import begin_settlement
+
+    first = await begin_settlement(args.period, operator_name(), settings.program_timezone)
+    console.print(f"Settlement begins with {first}: periods close in calendar order from it, "
+                  f"and activity dated before it is settled as late items of {first}.")
+    return 0
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from exchange import limits
-from exchange.clock import to_us
+from exchange.clock import from_us, to_us
 from exchange.errors import DomainError
 from exchange.settlement.errors import SettlementErrorCode
 
@@ -25,6 +25,11 @@ class Period:
         year, month = int(self.label[:4]), int(self.label[5:])
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
         return period(f"{year:04d}-{month:02d}", timezone)
+
+
+def label_of(moment_us: int, timezone: str) -> str:
+    """The period a moment falls in."""
+    return from_us(moment_us).astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
 
 
 def period(label: str, timezone: str) -> Period:

@@ -56,12 +56,20 @@ async def close_settlement(
     return await _settle(target, closed_by, timezone, True, progress)
 
 
+async def begin_settlement(label: str, set_by: str, timezone: str) -> str:
+    """Set the coalition's first settlement month: periods close in calendar order from it, and
+    activity dated before it is settled as late items of it."""
+    target = period(label, timezone)
+    await storage.set_first_period(target.label, set_by)
+    return target.label
+
+
 async def _settle(
     target: Period, run_by: str, timezone: str, closing: bool, progress: Progress | None
 ) -> Settlement:
-    await _refuse_if_settled_later(target.label)
+    first = await _check_settleable(target)
+    late_after_id = await _late_after_id(target, first, timezone, closing)
     await storage.ensure_period(target.label)
-    late_after_id = await _late_after_id(target, timezone, closing)
     await _take_lease(target.label)
     started_at = now_us()
     try:
@@ -78,29 +86,52 @@ async def _settle(
         await _release_lease(target.label)
 
 
+async def _check_settleable(target: Period) -> str:
+    """The first settlement month, once the target is known to be one that can still change:
+    on or after it, and open."""
+    first = await storage.first_period()
+    if first is None:
+        raise DomainError(SettlementErrorCode.FIRST_PERIOD_NOT_SET,
+                          "set the first settlement month first: exchange settle begin "
+                          "--period YYYY-MM", "period")
+    if target.label < first:
+        raise DomainError(SettlementErrorCode.BEFORE_FIRST_PERIOD,
+                          f"settlement begins with {first}; activity dated before it is "
+                          f"settled as late items of {first}", "period")
+    if await storage.is_closed(target.label):
+        raise DomainError(SettlementErrorCode.PERIOD_CLOSED, f"{target.label} is closed",
+                          "period")
+    await _refuse_if_settled_later(target.label)
+    return first
+
+
 async def _refuse_if_settled_later(label: str) -> None:
-    """A period before a closed one was settled within it (periods close in calendar order,
-    and the first closed took everything before it): it never settles again."""
+    """Before periods closed strictly in order, a later close took the open months before it;
+    such a month (only in a database from then) never settles again."""
     later = await storage.first_closed_after(label)
     if later is not None:
         raise DomainError(SettlementErrorCode.PERIOD_CLOSED,
-                              f"{label} was settled with {later}, which is closed", "period")
+                          f"{label} was settled with {later}, which is closed", "period")
 
 
-async def _late_after_id(target: Period, timezone: str, closing: bool) -> int:
+async def _late_after_id(target: Period, first: str, timezone: str, closing: bool) -> int:
     """Where this period's late items start, or NO_LATE_ITEMS when it is not next to close.
 
-    Periods close in calendar order. The next one takes what the last close left behind; the
-    very first takes everything recorded before it, so that nothing is ever left unsettled.
+    Periods close in calendar order from the first month. The next one to close takes what the
+    last close left behind; the first month takes everything dated before it, so that nothing
+    is ever left unsettled. A period after an open one settles only its own activity, and
+    cannot close.
     """
-    last = await storage.last_closed(target.label)
-    if last is None:
+    if target.label == first:
         return 0
-    if last.period == target.previous(timezone).label:
+    previous = target.previous(timezone).label
+    last = await storage.last_closed(target.label)
+    if last is not None and last.period == previous:
         return last.closed_through_transfer_id
     if closing:
         raise DomainError(SettlementErrorCode.EARLIER_PERIOD_OPEN,
-                              f"close {target.previous(timezone).label} first", "period")
+                          f"{previous} is open: periods close in calendar order from {first}",
+                          "period")
     return reporting.NO_LATE_ITEMS
 
 
@@ -205,6 +236,6 @@ async def add_adjustment(
     if not 0 < len(reason.strip()) <= 200:
         raise DomainError(SettlementErrorCode.INVALID_ADJUSTMENT,
                               "say why, in 1 to 200 characters", "reason")
-    await _refuse_if_settled_later(target.label)
+    await _check_settleable(target)
     return await storage.insert_adjustment(target.label, partner_code, amount, reason.strip(),
                                            created_by, idempotency_key)

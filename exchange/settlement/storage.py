@@ -88,6 +88,29 @@ async def ensure_period(label: str) -> None:
     )
 
 
+async def first_period(conn: BaseDBAsyncClient | None = None) -> str | None:
+    """The coalition's first settlement month, or None before an admin has set it."""
+    return await fetch_value(conn or connection(), str,
+                             "SELECT first_period FROM settlement_start WHERE id = 1")
+
+
+async def set_first_period(label: str, set_by: str) -> None:
+    """Set the first settlement month; it can move only while no period is closed."""
+    async with in_transaction("default") as conn:
+        current = await first_period(conn)
+        if current == label:
+            return
+        closed = await fetch_value(conn, str, "SELECT period FROM settlement_periods "
+                                              "WHERE status = 'closed' ORDER BY period LIMIT 1")
+        if closed is not None:
+            raise DomainError(SettlementErrorCode.PERIOD_CLOSED,
+                              f"settlement began with {current} and {closed} is closed: the "
+                              "first month can no longer change", "period")
+        await execute(conn, "DELETE FROM settlement_start WHERE id = 1")
+        await execute(conn, "INSERT INTO settlement_start (id, first_period, set_by, set_at) "
+                            "VALUES (1, $1, $2, $3)", label, set_by, now_us())
+
+
 async def last_closed(before: str) -> ClosedPeriod | None:
     return await fetch_one_as(
         connection(), ClosedPeriod,

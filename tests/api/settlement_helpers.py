@@ -21,14 +21,33 @@ class March:
     fuel: PartnerRecord
 
 
-async def march_activity() -> March:
-    """Grocer issues 1000 at 0.010, fuel 200 at 0.020; 300 burn at fuel (0.015)."""
+BEGIN = """
+mutation($period: String!) {
+  settlementBegin(input: {period: $period}) { firstPeriod errors { field code message } }
+}"""
+
+
+async def begin(label: str) -> None:
+    """An admin sets the coalition's first settlement month."""
+    result = await as_admin(BEGIN, period=label)
+    assert result.errors is None
+    assert result.data["settlementBegin"] == {"firstPeriod": label, "errors": []}
+
+
+async def march_activity(first_month: str | None = "2026-03", february: bool = False) -> March:
+    """Grocer issues 1000 at 0.010, fuel 200 at 0.020; 300 burn at fuel (0.015); with
+    `february`, grocer issued 70 on 20 February too. The coalition settles from `first_month`
+    (None: not set yet)."""
     grocer = await partner("grocer", (at(1, 1), "0.010", "0.008"))
     fuel = await partner("fuel", (at(1, 1), "0.020", "0.015"))
     member = await create_member()
+    if february:
+        await earn(member.id, grocer.id, 70, at(20, 2))
     await earn(member.id, grocer.id, 1000, at(10))
     await earn(member.id, fuel.id, 200, at(5))
     await redeem(member.id, fuel.id, 300, at(25))
+    if first_month is not None:
+        await begin(first_month)
     return March(grocer, fuel)
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from exchange.config import load_settings
 from exchange.offers.store import get_offer
-from exchange.settlement.service import run_settlement
+from exchange.settlement.service import begin_settlement, run_settlement
 from tests.api.offer_helpers import activated, created_offer
 from tests.api.operations import Caller, enrolled_card, partner_with_rate, recently, unique
 from tests.ledger.helpers import row, rows
@@ -75,6 +75,7 @@ async def test_an_offer_funded_elsewhere_is_billed_on_an_offer_line(db: str) -> 
     assert (earned["points"], earned["offerPoints"]) == (20, 50)
     zone = load_settings().program_timezone
     label = datetime.now(ZoneInfo(zone)).strftime("%Y-%m")
+    await begin_settlement(label, "admin:test", zone)
     done = await run_settlement(label, "admin:test", zone)
     # then fuel's statement bills the 50 offer points at its issue price, the grocer its 20
     lines = {(s.code, line.kind): line for s in done.statements for line in s.lines}

@@ -29,8 +29,12 @@ async def _march_in_berlin(database_url: str) -> dict[str, str]:
 
 
 async def test_run_adjust_export_close(db: str, tmp_path: Path) -> None:
-    # given March in Berlin: -1000 x 0.010 + 300 x 0.008 = -10.00 + 2.40 = -7.60
+    # given March in Berlin: -1000 x 0.010 + 300 x 0.008 = -10.00 + 2.40 = -7.60, the first
+    # settlement month
     env = await _march_in_berlin(db)
+    begin = run_cli("settle", "begin", "--period", "2026-03", env=env)
+    assert begin.returncode == 0, begin.stderr
+    assert "Settlement begins with 2026-03" in begin.stderr
     # when March is run
     run = run_cli("settle", "run", "--period", "2026-03", env=env)
     # then the table shows the grocer's net and the operator's result, the 31 March 22:30 UTC

@@ -44,7 +44,7 @@ from exchange.program.purchases import Purchase
 from exchange.program.rules import PurchaseLine
 from exchange.registry.partners import create_partner
 from exchange.registry.rates import Rate, set_rate
-from exchange.settlement.service import run_settlement
+from exchange.settlement.service import begin_settlement, run_settlement
 from tests.conftest import create_database, drop_database, is_postgres
 from tests.ledger.helpers import assert_ledger_consistent, rows
 
@@ -266,6 +266,7 @@ async def _check_transfers(model: Model, callers: list[Caller]) -> None:
         assert (given[0]["p"], taken[0]["p"]) == (model.given[index], model.taken[index])
     zone = load_settings().program_timezone
     label = datetime.now(ZoneInfo(zone)).strftime("%Y-%m")
+    await begin_settlement(label, "admin:property", zone)
     done = await run_settlement(label, "admin:property", zone)
     billed: defaultdict[str, int] = defaultdict(int)
     for statement in done.statements:

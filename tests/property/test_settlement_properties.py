@@ -48,7 +48,7 @@ from exchange.registry.partners import create_partner
 from exchange.registry.rates import Rate, set_rate
 from exchange.settlement import storage
 from exchange.settlement.periods import Period, period
-from exchange.settlement.service import close_settlement, run_settlement
+from exchange.settlement.service import begin_settlement, close_settlement, run_settlement
 from exchange.settlement.storage import Settlement
 from tests.conftest import create_database, drop_database, is_postgres
 
@@ -138,6 +138,7 @@ async def _set_up(history: History) -> Exchange:
         currency[partner.id] = cur
         prices[partner.id] = rates
     members = [(await create_member()).id for _ in range(MEMBERS)]
+    await begin_settlement(history.months[0], ADMIN, ZONE)
     return Exchange(ids, currency, prices, members)
 
 

@@ -17,6 +17,7 @@ from exchange.ledger.refunds import PurchaseRefund, RefundResult
 from exchange.operations import postings as service
 from exchange.registry.partners import PartnerRecord, create_partner
 from exchange.registry.rates import Rate, set_rate
+from exchange.settlement.service import begin_settlement
 from exchange.settlement.statements import Statement
 
 UTC_ZONE = "UTC"
@@ -28,6 +29,11 @@ LineView = tuple[str, int, Decimal, Decimal, bool]  # kind, points, price, amoun
 
 def at(day: int, month: int = 3, hour: int = 12, year: int = 2026) -> int:
     return to_us(datetime(year, month, day, hour, tzinfo=UTC))
+
+
+async def begin(label: str) -> None:
+    """Set the coalition's first settlement month."""
+    await begin_settlement(label, "admin:test", UTC_ZONE)
 
 
 def key() -> str:

@@ -109,12 +109,15 @@ async def test_a_key_reused_for_another_adjustment_is_refused(db: str) -> None:
 
 
 async def test_a_period_settled_within_a_closed_one_takes_no_adjustment(db: str) -> None:
-    # given March closed as the first period (it settled February's items too)
+    # given March, the first settlement month, closed (it settled February's items too)
     await partner("grocer", (at(1, 1), "0.010", "0.008"))
     await close_settlement("2026-03", "admin:test", UTC_ZONE)
-    # when a fee is added to February
-    error = await settlement_failure(add_adjustment("2026-02", "grocer", D("-1.00"), "fee",
-                                                    "admin:test", "fee-feb", UTC_ZONE))
-    # then it is refused: February will never be settled on its own
-    assert error.code == SettlementErrorCode.PERIOD_CLOSED
+    # when a fee is added to February, or to March
+    errors = [await settlement_failure(add_adjustment(label, "grocer", D("-1.00"), "fee",
+                                                      "admin:test", f"fee-{label}", UTC_ZONE))
+              for label in ("2026-02", "2026-03")]
+    # then both are refused: February is never settled on its own, March is closed
+    assert [e.code for e in errors] == [SettlementErrorCode.BEFORE_FIRST_PERIOD,
+                                        SettlementErrorCode.PERIOD_CLOSED]
+    assert "late items of 2026-03" in errors[0].message
     assert await count("settlement_adjustments") == 0

@@ -14,6 +14,7 @@ from tests.ledger.helpers import count
 from tests.settlement.factories import (
     UTC_ZONE,
     at,
+    begin,
     by_code,
     earn,
     lines,
@@ -68,6 +69,7 @@ async def test_a_closed_period_refuses_runs_closes_and_adjustments(db: str) -> N
     ]
     # then each is refused PERIOD_CLOSED and nothing changed
     assert [e.code for e in errors] == [SettlementErrorCode.PERIOD_CLOSED] * 3
+    assert errors[0].message == "2026-03 is closed"
     assert await count("settlement_runs") == runs
     assert await count("settlement_adjustments") == 0
     assert before == await storage.read_statements("2026-03")
@@ -111,7 +113,7 @@ async def test_the_first_period_settled_takes_everything_before_it_as_late(db: s
     await earn(member.id, grocer.id, 1000, at(10, 2))
     await redeem(member.id, grocer.id, 400, at(20, 2))
     await earn(member.id, grocer.id, 200, at(5))
-    # when March, the first period ever, is closed
+    # when March, the first settlement month, is closed
     march = await close_settlement("2026-03", ADMIN, UTC_ZONE)
     # then February's items are late lines at February's prices:
     #   1000 x 0.010 = 10.00 issued, 400 x 0.008 = 3.20 burned; March's 200 x 0.012 = 2.40
@@ -120,7 +122,46 @@ async def test_the_first_period_settled_takes_everything_before_it_as_late(db: s
         ("issued", 1000, D("0.010"), D("-10.00"), True),
         ("burned", 400, D("0.008"), D("3.20"), True),
     ]
-    # and February, settled within March, can no longer be run on its own
+    # and February, settled within March, is never run on its own
     error = await settlement_failure(run_settlement("2026-02", ADMIN, UTC_ZONE))
-    assert error.code == SettlementErrorCode.PERIOD_CLOSED
+    assert error.code == SettlementErrorCode.BEFORE_FIRST_PERIOD
     assert await storage.read_statements("2026-02") == []
+
+
+async def test_an_open_months_run_never_holds_another_open_months_activity(db: str) -> None:
+    # given March (the first month, with February's items late in it), April and May open,
+    # each with a purchase of its own, and a March purchase recorded in April
+    grocer = await partner("grocer", (at(1, 1), "0.010", "0.008"))
+    member = await create_member()
+    for points, day, month in ((100, 10, 2), (200, 10, 3), (400, 10, 4), (800, 10, 5)):
+        await earn(member.id, grocer.id, points, at(day, month))
+    await earn(member.id, grocer.id, 50, at(31, 3, 8), recorded_at=at(2, 4))
+    # when each month is run
+    runs = {label: await run_settlement(label, ADMIN, UTC_ZONE)
+            for label in ("2026-05", "2026-04", "2026-03")}
+    # then May and April hold only their own purchase; March its own two and February's late
+    issued = {label: [(line.points, line.is_late) for line in done.statements[0].lines]
+              for label, done in runs.items()}
+    assert issued == {"2026-05": [(800, False)], "2026-04": [(400, False)],
+                      "2026-03": [(250, False), (100, True)]}
+    # and May cannot close while April is open, nor April while March is
+    for label, earlier in (("2026-05", "2026-04"), ("2026-04", "2026-03")):
+        error = await settlement_failure(close_settlement(label, ADMIN, UTC_ZONE))
+        assert error.code == SettlementErrorCode.EARLIER_PERIOD_OPEN
+        assert error.message == f"{earlier} is open: periods close in calendar order from 2026-03"
+    assert not any([await storage.is_closed(label) for label in runs])
+
+
+async def test_the_first_month_moves_only_until_a_period_closes(db: str) -> None:
+    # given the first month moved back to February (nothing closed yet), and February closed
+    await partner("grocer", (at(1, 1), "0.010", "0.008"))
+    await begin("2026-02")
+    await close_settlement("2026-02", ADMIN, UTC_ZONE)
+    # when it is set again: to the same month, and to January
+    await begin("2026-02")
+    error = await settlement_failure(begin("2026-01"))
+    # then the same month is a no-op, the move is refused, and January is before settlement
+    assert error.code == SettlementErrorCode.PERIOD_CLOSED
+    assert await storage.first_period() == "2026-02"
+    january = await settlement_failure(run_settlement("2026-01", ADMIN, UTC_ZONE))
+    assert january.code == SettlementErrorCode.BEFORE_FIRST_PERIOD

@@ -122,3 +122,29 @@ async def test_a_partner_settles_in_its_own_currency_only(db: str) -> None:
         ("burned", 5, D("0.9"), D("4"), False),
     ]
     assert [(r.currency, r.result) for r in settled.operator_results] == [("JPY", D("1248"))]
+
+
+async def test_a_rate_written_into_a_closed_month_never_reprices_it(db: str) -> None:
+    # given March closed after the grocer was charged 67 points x 0.0120 and 30 burned at 0.009
+    grocer = await partner("grocer", (at(1, 1), "0.0120", "0.009"))
+    member = await create_member()
+    order, _ = await earn(member.id, grocer.id, 67, at(10))
+    burn = await redeem(member.id, grocer.id, 30, at(12))
+    march = await close_settlement("2026-03", "admin:test", UTC_ZONE)
+    # when a rate dated inside March is written behind the exchange's back (the rate rules
+    # refuse it; this is history changed after the fact), and in April the purchase and the
+    # burn are refunded in full
+    await price(grocer.id, at(11), "0.0200", "0.0150")
+    await refund_redemption(burn.hold_id, grocer.id, 30, at(3, 4))
+    await refund_purchase(grocer.id, order, 6_700, at(5, 4))
+    april = await run_settlement("2026-04", "admin:test", UTC_ZONE)
+    # then April gives back exactly what March charged: +67 x 0.0120 = 0.80 and
+    # -30 x 0.009 = -0.27; the grocer neither gains nor loses on the refunded purchase
+    assert lines(by_code(march.statements)["grocer"]) == [
+        ("issued", 67, D("0.0120"), D("-0.80"), False),
+        ("burned", 30, D("0.009"), D("0.27"), False),
+    ]
+    assert lines(by_code(april.statements)["grocer"]) == [
+        ("issued", -67, D("0.0120"), D("0.80"), False),
+        ("burned", -30, D("0.009"), D("-0.27"), False),
+    ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
+
 from exchange import limits
 from exchange.clock import now_us, seconds_to_us
 from exchange.db import connection, execute, fetch_value
+from exchange.ledger import reporting
 from exchange.members.service import create_member
 from exchange.program.errors import ProgramErrorCode
 from exchange.settlement import storage
@@ -24,6 +27,7 @@ from tests.settlement.factories import (
     partner,
     price,
     redeem,
+    refund_purchase,
     settlement_failure,
     unpriced_transfer,
 )
@@ -139,3 +143,41 @@ async def test_a_lease_left_by_a_dead_run_lapses(db: str) -> None:
     assert len(settled.statements) == 2
     lease = await row("SELECT running_since FROM settlement_periods WHERE period = $1", "2026-03")
     assert lease["running_since"] is None
+
+
+async def test_statements_priced_unlike_the_ledger_refuse_the_run(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given March run once, a new issue price from 15 March, a refund of a quarter of a
+    # purchase charged at the old one, and a planted bug: the statements price points coming
+    # back by looking the rate up again (the newest), not at the price charged
+    grocer = await partner("grocer", (at(1, 1), "0.010", "0.008"))
+    member = await create_member()
+    order, _ = await earn(member.id, grocer.id, 1000, at(10))
+    first = await run_settlement("2026-03", ADMIN, UTC_ZONE)
+    before = await storage.read_statements("2026-03")
+    await price(grocer.id, at(15), "0.012", "0.008")
+    await refund_purchase(grocer.id, order, 25_000, at(20))
+    correct = reporting._issued_sql
+
+    def repriced(ids: str) -> str:
+        head, union, back = correct(ids).partition("UNION ALL")
+        newest = "(SELECT MAX(r.issue_price) FROM partner_rates r) AS price"
+        return head + union + back.replace("t.issue_price AS price", newest)
+
+    monkeypatch.setattr(reporting, "_issued_sql", repriced)
+    # when March is run again
+    error = await settlement_failure(run_settlement("2026-03", ADMIN, UTC_ZONE))
+    # then the statements (-1000 x 0.010 + 250 x 0.012 = -7.00) and the operator's result,
+    # read from the partner accounts' own movements (10.00 - 250 x 0.010 = 7.50), do not sum
+    # to zero: refused, recorded, and the statements untouched
+    assert error.code == SettlementErrorCode.LEDGER_MISMATCH
+    assert error.message == "EUR: statements -7.00 and operator 7.50 do not sum to zero"
+    runs = await storage.read_runs("2026-03")
+    assert [(r.outcome, r.checksum) for r in runs] == [
+        ("succeeded", first.checksum), ("refused", "")]
+    assert await storage.read_statements("2026-03") == before
+    # and without the bug the run goes through: -1000 x 0.010 + 250 x 0.010 = -7.50
+    monkeypatch.setattr(reporting, "_issued_sql", correct)
+    fixed = await run_settlement("2026-03", ADMIN, UTC_ZONE)
+    assert [s.net for s in fixed.statements] == [D("-7.50")]

@@ -82,6 +82,16 @@ async def settlement_close(
     return t.SettlementClosePayload(settlement=_settlement(done))
 
 
+async def settlement_begin(
+    info: strawberry.Info, input: t.SettlementPeriodInput
+) -> t.SettlementBeginPayload:
+    try:
+        first = await service.begin_settlement(input.period, admin_of(info).label, _timezone())
+    except DomainError as error:
+        return t.SettlementBeginPayload(errors=to_user_errors(error, t.SettlementBeginError))
+    return t.SettlementBeginPayload(first_period=first)
+
+
 async def settlement_adjustment_add(
     info: strawberry.Info, input: t.SettlementAdjustmentAddInput
 ) -> t.SettlementAdjustmentAddPayload:

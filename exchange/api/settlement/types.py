@@ -10,30 +10,34 @@ from exchange.api.common import Money, user_error
 from exchange.api.scalars import StrictDecimal, ZonedDateTime
 from exchange.settlement.errors import SettlementErrorCode
 
-
 # Each operation's codes: exactly those it can raise (tests/api/test_error_codes.py checks).
+_SETTLEABLE_CODES = (
+    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.FIRST_PERIOD_NOT_SET,
+    SettlementErrorCode.BEFORE_FIRST_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
+)
+
+
 @user_error(
-    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
-    SettlementErrorCode.EARLIER_PERIOD_OPEN, SettlementErrorCode.SETTLEMENT_RUNNING,
-    SettlementErrorCode.NO_PRICE, SettlementErrorCode.LEDGER_MISMATCH,
+    *_SETTLEABLE_CODES, SettlementErrorCode.EARLIER_PERIOD_OPEN,
+    SettlementErrorCode.SETTLEMENT_RUNNING, SettlementErrorCode.NO_PRICE,
+    SettlementErrorCode.LEDGER_MISMATCH,
 )
 class SettlementRunError:
     """An expected failure of settlementRun; nothing was changed."""
 
 
 @user_error(
-    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_NOT_OVER,
-    SettlementErrorCode.PERIOD_CLOSED, SettlementErrorCode.EARLIER_PERIOD_OPEN,
-    SettlementErrorCode.SETTLEMENT_RUNNING, SettlementErrorCode.NO_PRICE,
-    SettlementErrorCode.LEDGER_MISMATCH,
+    *_SETTLEABLE_CODES, SettlementErrorCode.PERIOD_NOT_OVER,
+    SettlementErrorCode.EARLIER_PERIOD_OPEN, SettlementErrorCode.SETTLEMENT_RUNNING,
+    SettlementErrorCode.NO_PRICE, SettlementErrorCode.LEDGER_MISMATCH,
 )
 class SettlementCloseError:
     """An expected failure of settlementClose; nothing was changed."""
 
 
 @user_error(
-    SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
-    SettlementErrorCode.INVALID_ADJUSTMENT, SettlementErrorCode.PARTNER_NOT_FOUND,
+    *_SETTLEABLE_CODES, SettlementErrorCode.INVALID_ADJUSTMENT,
+    SettlementErrorCode.PARTNER_NOT_FOUND,
 )
 class SettlementAdjustmentAddError:
     """An expected failure of settlementAdjustmentAdd; nothing was changed."""
@@ -112,6 +116,18 @@ class Settlement:
 @strawberry.input(description="The period to settle, YYYY-MM in the program's time zone.")
 class SettlementPeriodInput:
     period: str
+
+
+@user_error(SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED)
+class SettlementBeginError:
+    """An expected failure of settlementBegin; nothing was changed."""
+
+
+@strawberry.type
+class SettlementBeginPayload:
+    first_period: str | None = strawberry.field(
+        default=None, description="The coalition's first settlement month, YYYY-MM.")
+    errors: list[SettlementBeginError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
