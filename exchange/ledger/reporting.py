@@ -101,10 +101,14 @@ def _movements_sql(issued_ids: str, partner_ids: str) -> str:
     )
 
 
+# Points that went to breakage, less those a refund took back out of it.
 def _breakage_sql(breakage_id: int) -> str:
+    account = int(breakage_id)
     return (
-        "SELECT COALESCE(SUM(t.points), 0) AS points FROM transfers t "
-        f"WHERE t.credit_account_id = {int(breakage_id)} AND {_INCLUDED}"
+        f"SELECT COALESCE(SUM(CASE WHEN t.credit_account_id = {account} THEN t.points "
+        "ELSE -t.points END), 0) AS points FROM transfers t "
+        f"WHERE (t.credit_account_id = {account} OR t.debit_account_id = {account}) "
+        f"AND {_INCLUDED}"
     )
 
 
