@@ -147,7 +147,7 @@ COLUMNS = {
              "points_remaining", "is_pending", "earned_at", "available_at", "expires_at"),
     "holds": ("id", "member_id", "partner_id", "points", "points_captured", "points_refunded",
               "status", "authorize_transfer_id", "capture_transfer_id", "created_at",
-              "expires_at", "resolved_at"),
+              "expires_at", "resolved_at", "points_discount"),
     "transfers": ("id", "kind", "debit_account_id", "credit_account_id", "points",
                   "linked_transfer_id", "hold_id", "earning_id", "caller", "reason",
                   "created_at", "dated_at", "issue_price", "redemption_price"),
@@ -233,7 +233,7 @@ class Member:
         assert still == 0
         self.allocate(transfer_id, draws)
         self.rows.holds.append([hold_id, self.id, partner_id, points, points, 0, "captured",
-                                transfer_id, transfer_id, self.now, self.now, self.now])
+                                transfer_id, transfer_id, self.now, self.now, self.now, 0])
         return hold_id, transfer_id, draws
 
     def refund_redemption(self, partner_id: int, burn: tuple[int, int, list[tuple[int, int]]],
