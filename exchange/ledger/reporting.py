@@ -78,8 +78,8 @@ def _burned_sql(ids: str) -> str:
     return _sides_sql(ids, "redemption_price", "is_late", source_side="credit")
 
 
-# The partner accounts' own movements, read in one pass over the transfers that touch any of
-# them, each valued at the price it was charged on that side: the operator's result is computed
+# The partner accounts' own movements, read in one query over the transfers that touch any of
+# them (not by kind of line), each valued at the price it was charged on that side: the operator's result is computed
 # from these, not from the statements, so a statement priced or counted wrongly makes the run
 # refuse (service.py).
 def _movements_sql(issued_ids: str, partner_ids: str) -> str:
