@@ -82,11 +82,11 @@ def _parse_timezone(raw: str) -> str:
     return raw
 
 
-def _days_between(low: int, high: int) -> Callable[[str], int]:
+def _days_between(low: int, high: int, why: str = "") -> Callable[[str], int]:
     def parse(raw: str) -> int:
         days = int(raw)
         if not low <= days <= high:
-            raise ValueError(f"expected a number of days from {low} to {high}")
+            raise ValueError(f"expected a whole number of days from {low} to {high}{why}")
         return days
 
     return parse
@@ -113,11 +113,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_json=_read(env, "EXCHANGE_LOG_JSON", _parse_bool, defaults.log_json),
         program_timezone=_read(env, "EXCHANGE_PROGRAM_TIMEZONE", _parse_timezone,
                                defaults.program_timezone),
-        purchase_age_days_max=_read(
-            env, "EXCHANGE_PURCHASE_AGE_DAYS_MAX",
-            _days_between(1, limits.purchase_age_days_max_max), defaults.purchase_age_days_max),
-        points_lifetime_days=_read(
-            env, "EXCHANGE_POINTS_LIFETIME_DAYS",
-            _days_between(limits.points_lifetime_days_min, limits.lot_lifetime_days_max),
-            defaults.points_lifetime_days),
+        **_partner_limits(env, defaults),
     )
+
+
+def _partner_limits(env: Mapping[str, str], defaults: Settings) -> dict[str, int]:
+    """The purchase age and the points lifetime; the lifetime's lower bound depends on the age
+    (the default lifetime is above it for every age allowed)."""
+    age_days_max = _read(
+        env, "EXCHANGE_PURCHASE_AGE_DAYS_MAX",
+        _days_between(limits.purchase_age_days_max_min, limits.purchase_age_days_max_max),
+        defaults.purchase_age_days_max)
+    lifetime_days = _read(
+        env, "EXCHANGE_POINTS_LIFETIME_DAYS",
+        _days_between(limits.points_lifetime_days_min(age_days_max), limits.lot_lifetime_days_max,
+                      f" (above the longest return window, {limits.return_window_days_max} "
+                      f"days, plus the purchase age allowed, {age_days_max} days)"),
+        defaults.points_lifetime_days)
+    return {"purchase_age_days_max": age_days_max, "points_lifetime_days": lifetime_days}

@@ -19,12 +19,13 @@ purchase_lines_max: Final = 200
 purchase_line_quantity_max: Final = 10_000
 purchase_text_length_max: Final = 64  # a line's sku and category
 # The defaults of two settings a coalition may change (EXCHANGE_PURCHASE_AGE_DAYS_MAX,
-# EXCHANGE_POINTS_LIFETIME_DAYS), and their bounds.
+# EXCHANGE_POINTS_LIFETIME_DAYS), and their bounds. The lifetime must also exceed the longest
+# return window plus the purchase age allowed (points_lifetime_days_min below).
 purchase_age_days_max: Final = 30  # a purchase is accepted up to this old (dated by occurredAt)
+purchase_age_days_max_min: Final = 1
 purchase_age_days_max_max: Final = 90
 clock_skew_seconds_max: Final = 300  # a purchase dated this far ahead of our clock is accepted
 points_lifetime_days: Final = 730  # earned points expire after this long
-points_lifetime_days_min: Final = 30
 activity_daily_count_max: Final = 100  # the highest daily cap a rewarded activity may have
 
 # Time windows.
@@ -98,4 +99,13 @@ offer_targets_ids_per_read_max: Final = 1_000  # offer ids bound in one read of 
 catalogue_ttl_seconds: Final = 5.0  # live offers cached per process at most this long
 model_check_seconds: Final = 30.0  # how stale a process's view of the newest model may be
 
-assert return_window_days_max + purchase_age_days_max < points_lifetime_days
+
+
+def points_lifetime_days_min(purchase_age_days_max: int) -> int:
+    """The shortest points lifetime allowed with that purchase age: points of the oldest purchase
+    accepted, behind the longest return window, must become available before they expire."""
+    return return_window_days_max + purchase_age_days_max + 1
+
+
+assert points_lifetime_days_min(purchase_age_days_max) <= points_lifetime_days
+assert points_lifetime_days <= lot_lifetime_days_max

@@ -42,7 +42,7 @@ def test_good_values_are_parsed() -> None:
         "EXCHANGE_LOG_JSON": "off",
         "EXCHANGE_PROGRAM_TIMEZONE": "Europe/Berlin",
         "EXCHANGE_PURCHASE_AGE_DAYS_MAX": "10",
-        "EXCHANGE_POINTS_LIFETIME_DAYS": "365",
+        "EXCHANGE_POINTS_LIFETIME_DAYS": "400",
     }
     # when
     settings = load_settings(env)
@@ -52,7 +52,7 @@ def test_good_values_are_parsed() -> None:
     assert settings.public_url == "https://exchange.example.com"
     assert (settings.log_level, settings.log_json) == ("WARNING", False)
     assert settings.program_timezone == "Europe/Berlin"
-    assert (settings.purchase_age_days_max, settings.points_lifetime_days) == (10, 365)
+    assert (settings.purchase_age_days_max, settings.points_lifetime_days) == (10, 400)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -83,6 +83,7 @@ def test_log_json_takes_the_usual_booleans(raw: str, expected: bool) -> None:
     ("EXCHANGE_PURCHASE_AGE_DAYS_MAX", "91"),
     ("EXCHANGE_PURCHASE_AGE_DAYS_MAX", "ten"),
     ("EXCHANGE_POINTS_LIFETIME_DAYS", "29"),
+    ("EXCHANGE_POINTS_LIFETIME_DAYS", "395"),  # the longest return window + 30 days
     ("EXCHANGE_POINTS_LIFETIME_DAYS", "3651"),
 ])
 def test_a_bad_value_names_its_variable(name: str, raw: str) -> None:
@@ -91,6 +92,22 @@ def test_a_bad_value_names_its_variable(name: str, raw: str) -> None:
         load_settings({name: raw})
     # then
     assert str(error.value).startswith(f"{name}={raw!r} is invalid")
+
+
+def test_the_points_lifetime_must_outlast_the_return_window_and_the_purchase_age() -> None:
+    # given a coalition accepting purchases up to 10 days old (partners' return windows are up
+    # to 365 days)
+    env = {"EXCHANGE_PURCHASE_AGE_DAYS_MAX": "10"}
+    # when points would live 375 days, then 376
+    with pytest.raises(ConfigError) as error:
+        load_settings({**env, "EXCHANGE_POINTS_LIFETIME_DAYS": "375"})
+    settings = load_settings({**env, "EXCHANGE_POINTS_LIFETIME_DAYS": "376"})
+    # then 375 is refused, saying the bound and why; 376 is the shortest lifetime allowed
+    assert str(error.value) == (
+        "EXCHANGE_POINTS_LIFETIME_DAYS='375' is invalid: expected a whole number of days from 376 "
+        "to 3650 (above the longest return window, 365 days, plus the purchase age allowed, 10 "
+        "days)")
+    assert (settings.purchase_age_days_max, settings.points_lifetime_days) == (10, 376)
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from datetime import datetime
 from decimal import Decimal
@@ -61,8 +62,9 @@ def add_parsers(sub: Any) -> None:
                                                                        required=True)
     rate_set = rates.add_parser("set", help="add a rate in force from a date")
     rate_set.add_argument("code")
-    rate_set.add_argument("--from", dest="valid_from", type=_moment, required=True,
-                          help="ISO date or time; a bare date is in the program's time zone")
+    rate_set.add_argument("--from", dest="valid_from", type=_moment, default=None,
+                          help="ISO date or time; a bare date is in the program's time zone "
+                               "(default: now)")
     rate_set.add_argument("--currency", default="EUR", help="purchase currency")
     rate_set.add_argument("--earn-rate", type=_decimal, required=True, help="points per unit")
     rate_set.add_argument("--multiplier", type=_multiplier, action="append", default=[],
@@ -70,8 +72,8 @@ def add_parsers(sub: Any) -> None:
     rate_set.add_argument("--issue-price", type=_decimal, required=True)
     rate_set.add_argument("--redemption-price", type=_decimal, required=True)
     rate_set.add_argument("--backdate", action="store_true",
-                          help="allow replacing a rate from a moment already past (never into "
-                               "a closed settlement month)")
+                          help="allow a start before now (it applies to points dated from then "
+                               "that are recorded from now; never inside a closed month)")
     rate_set.set_defaults(run=database_command(cmd_rate_set))
     rate_list = rates.add_parser("list", help="every rate of a partner, with all its prices")
     rate_list.add_argument("code")
@@ -130,63 +132,71 @@ async def cmd_list(_: argparse.Namespace, __: Settings) -> int:
 
 async def cmd_rate_set(args: argparse.Namespace, settings: Settings) -> int:
     from exchange.clock import now_us, to_us
-    from exchange.operations.rates import set_rate
+    from exchange.logs import configure_logging
+    from exchange.operations.rates import local_iso, set_rate
     from exchange.registry.partners import get_partner
     from exchange.registry.rates import Rate
 
+    # A backdated rate is logged as a warning; the database's chatter at INFO is kept out.
+    configure_logging(max(settings.log_level, "WARNING", key=logging.getLevelName),
+                      json_lines=settings.log_json)
     partner = await get_partner(args.code)
+    now = now_us()
     done = await set_rate(Rate(
         partner_id=partner.id, purchase_currency=args.currency,
-        valid_from=to_us(args.valid_from), earn_rate=args.earn_rate,
-        issue_price=args.issue_price, redemption_price=args.redemption_price,
-        category_multipliers=dict(args.multiplier),
-    ), backdate=args.backdate, now=now_us(), timezone=settings.program_timezone,
+        valid_from=now if args.valid_from is None else to_us(args.valid_from),
+        earn_rate=args.earn_rate, issue_price=args.issue_price,
+        redemption_price=args.redemption_price, category_multipliers=dict(args.multiplier),
+    ), backdate=args.backdate, now=now, timezone=settings.program_timezone,
        set_by=operator_name())
-    rate = done.rate
-    multipliers = ", ".join(f"{c} x{m}" for c, m in sorted(rate.category_multipliers.items()))
+    rate, zone = done.rate, settings.program_timezone
+    valid_from = local_iso(rate.valid_from, zone)
     console.print(
-        f"{partner.code} from {args.valid_from.isoformat()}: {rate.earn_rate} points per "
-        f"{rate.purchase_currency}{f' ({multipliers})' if multipliers else ''}; issue price "
-        f"{rate.issue_price}, redemption price {rate.redemption_price} "
-        f"{partner.settlement_currency} per point.")
+        f"{partner.code} from {valid_from}: {rate.earn_rate} points per "
+        f"{rate.purchase_currency}{_multipliers(rate.category_multipliers, ' x', ' (', ')')}; "
+        f"issue price {rate.issue_price}, redemption price {rate.redemption_price} "
+        f"{partner.settlement_currency} per point.", soft_wrap=True)
     if rate.purchase_currency != partner.settlement_currency:
         console.print(f"Only the {partner.settlement_currency} rate's prices are charged: "
                       f"{partner.code} settles in {partner.settlement_currency}.")
     if done.is_backdated:
-        console.print("[bold]Backdated:[/] it applies to points dated from then on that are "
-                      "recorded from now (e.g. late purchases); points already moved keep the "
-                      "price they were charged.")
+        console.print(f"[bold]Backdated:[/] applies to points moved from {valid_from} on that "
+                      "are recorded from now; points already moved keep the price charged.",
+                      soft_wrap=True)
     return 0
 
 
 async def cmd_rate_list(args: argparse.Namespace, settings: Settings) -> int:
-    from exchange.clock import from_us
+    from exchange.operations.rates import local_iso
     from exchange.registry.partners import get_partner
     from exchange.registry.rates import list_rates
 
     partner = await get_partner(args.code)
-    found = await list_rates(partner.id)
-    zone = _zone(settings)
-    table = Table("currency", "valid from", "valid until", "earn rate", "multipliers",
-                  f"issue price ({partner.settlement_currency})",
-                  f"redemption price ({partner.settlement_currency})",
-                  title=f"Rates of {partner.code} (prices charged: its "
-                        f"{partner.settlement_currency} rates)")
-    for rate, following in zip(found, [*found[1:], None], strict=True):
-        until = (from_us(following.valid_from).astimezone(zone).isoformat()
-                 if following and following.purchase_currency == rate.purchase_currency else "-")
-        table.add_row(rate.purchase_currency, from_us(rate.valid_from).astimezone(zone).isoformat(),
-                      until, str(rate.earn_rate),
-                      ", ".join(f"{c}={m}" for c, m in sorted(rate.category_multipliers.items()))
-                      or "-", str(rate.issue_price), str(rate.redemption_price))
+    zone, currency = settings.program_timezone, partner.settlement_currency
+    table = Table("purchase currency", "valid from", "valid to", "earn rate", "multipliers",
+                  f"issue price ({currency})", f"redemption price ({currency})", "created at",
+                  title=f"Rates of {partner.code}, oldest first (prices charged: its "
+                        f"{currency} rates)")
+    for stored in await list_rates(partner.id):
+        rate = stored.rate
+        table.add_row(
+            rate.purchase_currency, local_iso(rate.valid_from, zone),
+            "-" if stored.valid_until is None else local_iso(stored.valid_until, zone),
+            str(rate.earn_rate), _multipliers(rate.category_multipliers, "=") or "-",
+            str(rate.issue_price), str(rate.redemption_price),
+            local_iso(stored.created_at, zone))
     Console().print(table)
     return 0
 
 
-def _zone(settings: Settings) -> Any:
-    from zoneinfo import ZoneInfo
+def _multipliers(found: dict[str, Decimal], joint: str, before: str = "", after: str = "") -> str:
+    """Category multipliers as `fresh=2, fuel=3` (empty when there are none)."""
+    from rich.markup import escape
 
-    return ZoneInfo(settings.program_timezone)
+    if not found:
+        return ""
+    # A category is free text: escaped so that rich prints it as given, never as markup.
+    return escape(before + ", ".join(f"{c}{joint}{m}" for c, m in sorted(found.items())) + after)
 
 
 async def cmd_activity_set(args: argparse.Namespace, _: Settings) -> int:

@@ -73,8 +73,8 @@ def check_time(occurred_at: int, now: int) -> None:
     age_days_max = load_settings().purchase_age_days_max
     if occurred_at < now - days_to_us(age_days_max):
         raise DomainError(ProgramErrorCode.PURCHASE_TOO_OLD,
-                          f"purchases are accepted up to {age_days_max} days old",
-                          "occurredAt")
+                          f"a purchase may be at most {age_days_max} days old; this one is "
+                          f"{(now - occurred_at) // days_to_us(1)} days old", "occurredAt")
 
 
 def check_refund(amount: Decimal, currency: str) -> None:

@@ -7,7 +7,7 @@ Issue price and redemption price: settlement currency per point, used by settlem
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from tortoise import BaseDBAsyncClient
@@ -85,13 +85,27 @@ async def set_rate(rate: Rate) -> Rate:
     return rate
 
 
-async def list_rates(partner_id: int) -> list[Rate]:
+@dataclass(frozen=True, slots=True)
+class StoredRate:
+    """A rate as stored: when it was set, and when the next one of its currency replaces it."""
+
+    rate: Rate
+    created_at: int
+    valid_until: int | None  # the next rate's valid_from; None while no later one exists
+
+
+async def list_rates(partner_id: int) -> list[StoredRate]:
     """Every rate of the partner, by currency and oldest first."""
-    return await fetch_as(
-        connection(), _rate,
-        f"{_RATE_COLUMNS} WHERE partner_id = $1 ORDER BY purchase_currency, valid_from",
+    found = await fetch_as(
+        connection(), _stored,
+        f"SELECT {_RATE_FIELDS}, created_at FROM partner_rates WHERE partner_id = $1 "
+        "ORDER BY purchase_currency, valid_from",
         partner_id,
     )
+    following: list[StoredRate | None] = [*found[1:], None] if found else []
+    return [replace(stored, valid_until=nxt.rate.valid_from)
+            if nxt and nxt.rate.purchase_currency == stored.rate.purchase_currency else stored
+            for stored, nxt in zip(found, following, strict=True)]
 
 
 async def rate_in_force(partner_id: int, purchase_currency: str, at: int) -> Rate | None:
@@ -103,10 +117,19 @@ async def rate_in_force(partner_id: int, purchase_currency: str, at: int) -> Rat
     )
 
 
-_RATE_COLUMNS = (
-    "SELECT partner_id, purchase_currency, valid_from, earn_rate, issue_price, "
-    "redemption_price, category_multipliers FROM partner_rates"
-)
+_RATE_FIELDS = ("partner_id, purchase_currency, valid_from, earn_rate, issue_price, "
+                "redemption_price, category_multipliers")
+_RATE_COLUMNS = f"SELECT {_RATE_FIELDS} FROM partner_rates"
+
+
+def _stored(
+    *, partner_id: int, purchase_currency: str, valid_from: int, earn_rate: str,
+    issue_price: str, redemption_price: str, category_multipliers: str, created_at: int,
+) -> StoredRate:
+    rate = _rate(partner_id=partner_id, purchase_currency=purchase_currency,
+                 valid_from=valid_from, earn_rate=earn_rate, issue_price=issue_price,
+                 redemption_price=redemption_price, category_multipliers=category_multipliers)
+    return StoredRate(rate, created_at, None)
 
 
 def _rate(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 from exchange.registry.activities import Activity, set_activity
 from tests.api.operations import (
     Caller,
@@ -122,3 +126,20 @@ async def test_another_partners_activity_is_unknown_to_the_caller(db: str) -> No
     # then the grocer does not reward reviews: refused, nothing changed
     assert refusal(result) == ("UNKNOWN_ACTIVITY", ["kind"])
     assert await snapshot() == before
+
+
+async def test_awarded_points_live_as_long_as_the_coalition_sets(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a coalition whose points live 500 days, and a shop rewarding a review
+    monkeypatch.setenv("EXCHANGE_POINTS_LIFETIME_DAYS", "500")
+    shop = await _rewarding("review", 50, 2)
+    card = await enrolled_card(shop)
+    # when the customer writes a review
+    before = datetime.now(UTC)
+    result = await _record(shop, card, "k-1")
+    after = datetime.now(UTC)
+    # then its points expire 500 days after the award
+    assert result["errors"] == []
+    expires_at = datetime.fromisoformat(result["expiresAt"])
+    assert before + timedelta(days=500) <= expires_at <= after + timedelta(days=500)

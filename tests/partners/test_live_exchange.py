@@ -58,7 +58,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], str, Path]]:
            "EXCHANGE_PUBLIC_URL": url, "EXCHANGE_LOG_LEVEL": "WARNING"}
     _exchange(env, "migrate")
     _exchange(env, "partner", "add", "grocer", "--name", "Green Grocer")
-    _exchange(env, "partner", "rates", "set", "grocer", "--from", "2020-01-01",
+    _exchange(env, "partner", "rates", "set", "grocer", "--from", "2020-01-01", "--backdate",
               "--earn-rate", "2", "--issue-price", "0.01", "--redemption-price", "0.008")
     key_file = tmp_path / "grocer.pem"
     key_id = _exchange(env, "partner", "key", "add", "grocer", "--generate", "--out",

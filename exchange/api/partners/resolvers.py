@@ -11,7 +11,7 @@ from exchange.api.partners.types import CategoryMultiplier, Partner, PartnerRate
 from exchange.api.scalars import StrictDecimal, zoned_at
 from exchange.errors import DomainError
 from exchange.registry.partners import PartnerRecord, get_partner, get_partner_by_id
-from exchange.registry.rates import Rate, list_rates
+from exchange.registry.rates import StoredRate, list_rates
 from exchange.registry.views import partner_profile
 
 
@@ -29,10 +29,7 @@ async def partner(info: strawberry.Info) -> Partner:
 async def partner_rates(info: strawberry.Info, partner_code: str | None = None
                         ) -> list[PartnerRate]:
     record = await _readable_partner(info, partner_code)
-    found = await list_rates(record.id)
-    following: list[Rate | None] = [*found[1:], None]
-    return [_rate(record, rate, nxt if nxt and nxt.purchase_currency == rate.purchase_currency
-                  else None) for rate, nxt in zip(found, following, strict=True)]
+    return [_rate(record, stored) for stored in await list_rates(record.id)]
 
 
 async def _readable_partner(info: strawberry.Info, partner_code: str | None) -> PartnerRecord:
@@ -50,15 +47,17 @@ async def _readable_partner(info: strawberry.Info, partner_code: str | None) -> 
         raise CodedError(error.code.value, error.message) from None
 
 
-def _rate(record: PartnerRecord, rate: Rate, following: Rate | None) -> PartnerRate:
+def _rate(record: PartnerRecord, stored: StoredRate) -> PartnerRate:
+    rate = stored.rate
     return PartnerRate(
         partner_code=record.code, purchase_currency=rate.purchase_currency,
         valid_from=zoned_at(rate.valid_from),
-        valid_until=None if following is None else zoned_at(following.valid_from),
+        valid_until=None if stored.valid_until is None else zoned_at(stored.valid_until),
         earn_rate=StrictDecimal(rate.earn_rate),
         category_multipliers=[CategoryMultiplier(category=c, multiplier=StrictDecimal(m))
                               for c, m in sorted(rate.category_multipliers.items())],
         settlement_currency=record.settlement_currency,
         issue_price=StrictDecimal(rate.issue_price),
         redemption_price=StrictDecimal(rate.redemption_price),
+        created_at=zoned_at(stored.created_at),
     )

@@ -33,9 +33,13 @@ class PartnerRate:
     partner_code: str
     purchase_currency: str
     valid_from: ZonedDateTime
-    valid_until: ZonedDateTime | None
+    valid_until: ZonedDateTime | None = strawberry.field(
+        description="The next rate of the same currency's validFrom; null for the latest.")
     earn_rate: StrictDecimal = strawberry.field(description="Points per unit of the currency.")
     category_multipliers: list[CategoryMultiplier]
     settlement_currency: str
-    issue_price: StrictDecimal
-    redemption_price: StrictDecimal
+    issue_price: StrictDecimal = strawberry.field(
+        description="Settlement currency per point the partner pays for points it issues.")
+    redemption_price: StrictDecimal = strawberry.field(
+        description="Settlement currency per point the partner is paid for points burned there.")
+    created_at: ZonedDateTime = strawberry.field(description="When the rate was set.")
