@@ -62,7 +62,7 @@ async def _first_month(current: str) -> str:
     if first is not None:
         return first
     earliest = await fetch_value(connection(), str,
-                                 "SELECT MIN(period) FROM settlement_periods")
+                                 "SELECT period FROM settlement_periods ORDER BY period LIMIT 1")
     return earliest or current
 
 
