@@ -209,6 +209,14 @@ async def test_the_page_shows_periods_currencies_and_charts_and_clears_what_fail
     # and the overview, which did not fail, is still drawn
     assert await page.locator("#liability-points rect.bar").count() == 4
 
+    # when the admin asks for more months than the exchange charts
+    await _show(page, token, period=months.open.label, months=40)
+    # then the charts give way to the refusal, and the period's tables are drawn again
+    for chart in ("#liability-points", "#breakage-points"):
+        assert await page.locator(f"{chart} rect").count() == 0
+        assert "LIMIT_EXCEEDED" in (await page.text_content(chart) or "")
+    assert "120.00 USD" in " ".join(await _texts(page, "#statements td"))
+
     # when the token is wrong
     await _show(page, "adm_not-a-real-token", period=months.open.label)
     # then no earlier data is left anywhere: every section shows the refusal
