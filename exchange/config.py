@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from exchange import limits
+
 T = TypeVar("T")
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -28,6 +30,8 @@ class Settings:
     log_level: str = "INFO"
     log_json: bool = True
     program_timezone: str = "UTC"
+    purchase_age_days_max: int = limits.purchase_age_days_max
+    points_lifetime_days: int = limits.points_lifetime_days
 
     @property
     def is_sqlite(self) -> bool:
@@ -78,6 +82,16 @@ def _parse_timezone(raw: str) -> str:
     return raw
 
 
+def _days_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        days = int(raw)
+        if not low <= days <= high:
+            raise ValueError(f"expected a number of days from {low} to {high}")
+        return days
+
+    return parse
+
+
 def _read(env: Mapping[str, str], name: str, parse: Callable[[str], T], default: T) -> T:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -99,4 +113,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_json=_read(env, "EXCHANGE_LOG_JSON", _parse_bool, defaults.log_json),
         program_timezone=_read(env, "EXCHANGE_PROGRAM_TIMEZONE", _parse_timezone,
                                defaults.program_timezone),
+        purchase_age_days_max=_read(
+            env, "EXCHANGE_PURCHASE_AGE_DAYS_MAX",
+            _days_between(1, limits.purchase_age_days_max_max), defaults.purchase_age_days_max),
+        points_lifetime_days=_read(
+            env, "EXCHANGE_POINTS_LIFETIME_DAYS",
+            _days_between(limits.points_lifetime_days_min, limits.lot_lifetime_days_max),
+            defaults.points_lifetime_days),
     )

@@ -18,9 +18,13 @@ idempotency_key_length_max: Final = 128
 purchase_lines_max: Final = 200
 purchase_line_quantity_max: Final = 10_000
 purchase_text_length_max: Final = 64  # a line's sku and category
+# The defaults of two settings a coalition may change (EXCHANGE_PURCHASE_AGE_DAYS_MAX,
+# EXCHANGE_POINTS_LIFETIME_DAYS), and their bounds.
 purchase_age_days_max: Final = 30  # a purchase is accepted up to this old (dated by occurredAt)
+purchase_age_days_max_max: Final = 90
 clock_skew_seconds_max: Final = 300  # a purchase dated this far ahead of our clock is accepted
 points_lifetime_days: Final = 730  # earned points expire after this long
+points_lifetime_days_min: Final = 30
 activity_daily_count_max: Final = 100  # the highest daily cap a rewarded activity may have
 
 # Time windows.

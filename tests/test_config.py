@@ -10,7 +10,7 @@ from exchange.config import ConfigError, Settings, load_settings
 
 VARIABLES = [
     "EXCHANGE_DATABASE_URL", "EXCHANGE_PUBLIC_URL", "EXCHANGE_LOG_LEVEL", "EXCHANGE_LOG_JSON",
-    "EXCHANGE_PROGRAM_TIMEZONE",
+    "EXCHANGE_PROGRAM_TIMEZONE", "EXCHANGE_PURCHASE_AGE_DAYS_MAX", "EXCHANGE_POINTS_LIFETIME_DAYS",
 ]
 
 
@@ -20,7 +20,8 @@ def test_no_variables_give_the_defaults() -> None:
     # then
     assert settings == Settings(
         database_url="sqlite://./exchange.db", public_url="http://127.0.0.1:8000",
-        log_level="INFO", log_json=True, program_timezone="UTC",
+        log_level="INFO", log_json=True, program_timezone="UTC", purchase_age_days_max=30,
+        points_lifetime_days=730,
     )
     assert settings.is_sqlite
 
@@ -40,6 +41,8 @@ def test_good_values_are_parsed() -> None:
         "EXCHANGE_LOG_LEVEL": "warning",
         "EXCHANGE_LOG_JSON": "off",
         "EXCHANGE_PROGRAM_TIMEZONE": "Europe/Berlin",
+        "EXCHANGE_PURCHASE_AGE_DAYS_MAX": "10",
+        "EXCHANGE_POINTS_LIFETIME_DAYS": "365",
     }
     # when
     settings = load_settings(env)
@@ -49,6 +52,7 @@ def test_good_values_are_parsed() -> None:
     assert settings.public_url == "https://exchange.example.com"
     assert (settings.log_level, settings.log_json) == ("WARNING", False)
     assert settings.program_timezone == "Europe/Berlin"
+    assert (settings.purchase_age_days_max, settings.points_lifetime_days) == (10, 365)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -75,6 +79,11 @@ def test_log_json_takes_the_usual_booleans(raw: str, expected: bool) -> None:
     ("EXCHANGE_LOG_JSON", "maybe"),
     ("EXCHANGE_PROGRAM_TIMEZONE", "Mars/Olympus_Mons"),
     ("EXCHANGE_PROGRAM_TIMEZONE", "../etc/passwd"),
+    ("EXCHANGE_PURCHASE_AGE_DAYS_MAX", "0"),
+    ("EXCHANGE_PURCHASE_AGE_DAYS_MAX", "91"),
+    ("EXCHANGE_PURCHASE_AGE_DAYS_MAX", "ten"),
+    ("EXCHANGE_POINTS_LIFETIME_DAYS", "29"),
+    ("EXCHANGE_POINTS_LIFETIME_DAYS", "3651"),
 ])
 def test_a_bad_value_names_its_variable(name: str, raw: str) -> None:
     # when

@@ -39,7 +39,7 @@ from exchange.api.offers.types import (
     OfferUpdatePayload,
 )
 from exchange.api.partners import resolvers as partners
-from exchange.api.partners.types import Partner
+from exchange.api.partners.types import Partner, PartnerRate
 from exchange.api.purchases import resolvers as purchases
 from exchange.api.purchases.types import (
     EarnQuotePayload,
@@ -88,6 +88,11 @@ def _service_info() -> ServiceInfo:
 class Query:
     partner: Partner = strawberry.field(
         resolver=partners.partner, description="The calling partner's own record."
+    )
+    partner_rates: list[PartnerRate] = strawberry.field(
+        resolver=partners.partner_rates,
+        description="A partner's dated rates with all their prices, oldest first per "
+                    "currency: an admin names any partner, a partner reads only its own.",
     )
     member: Member | None = strawberry.field(
         resolver=members.member,

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from exchange import limits
 from exchange.callers import Caller
 from exchange.cli.partner import write_new_private_key
 from exchange.clock import days_to_us, now_us
+from exchange.config import load_settings
 from exchange.errors import DomainError
 from exchange.ledger.earning import PurchaseEarn
 from exchange.ledger.refunds import PurchaseRefund
@@ -163,7 +163,7 @@ async def _purchase(
         member_id=member.id, partner_id=partner.id, order_id=order_id, currency="EUR",
         amount_minor=amount_minor, points=points, occurred_at=at,
         available_at=at + days_to_us(partner.return_window_days),
-        expires_at=at + days_to_us(limits.points_lifetime_days),
+        expires_at=at + days_to_us(load_settings().points_lifetime_days),
     ), history, caller=caller)
     if rng.random() < 0.08:  # now and then a customer returns half of it
         await postings.refund_purchase(

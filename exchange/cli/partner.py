@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from exchange.cli.settle import operator_name
 from exchange.cli.support import console, database_command
 from exchange.config import Settings
 
@@ -68,7 +69,13 @@ def add_parsers(sub: Any) -> None:
                           help="CATEGORY=MULTIPLIER, repeatable")
     rate_set.add_argument("--issue-price", type=_decimal, required=True)
     rate_set.add_argument("--redemption-price", type=_decimal, required=True)
+    rate_set.add_argument("--backdate", action="store_true",
+                          help="allow replacing a rate from a moment already past (never into "
+                               "a closed settlement month)")
     rate_set.set_defaults(run=database_command(cmd_rate_set))
+    rate_list = rates.add_parser("list", help="every rate of a partner, with all its prices")
+    rate_list.add_argument("code")
+    rate_list.set_defaults(run=database_command(cmd_rate_list))
     activity = psub.add_parser("activity", help="rewarded activities").add_subparsers(
         dest="activity_command", required=True)
     act_set = activity.add_parser("set", help="reward an activity (e.g. review) with points")
@@ -121,21 +128,65 @@ async def cmd_list(_: argparse.Namespace, __: Settings) -> int:
     return 0
 
 
-async def cmd_rate_set(args: argparse.Namespace, _: Settings) -> int:
-    from exchange.clock import to_us
+async def cmd_rate_set(args: argparse.Namespace, settings: Settings) -> int:
+    from exchange.clock import now_us, to_us
+    from exchange.operations.rates import set_rate
     from exchange.registry.partners import get_partner
-    from exchange.registry.rates import Rate, set_rate
+    from exchange.registry.rates import Rate
 
     partner = await get_partner(args.code)
-    rate = await set_rate(Rate(
+    done = await set_rate(Rate(
         partner_id=partner.id, purchase_currency=args.currency,
         valid_from=to_us(args.valid_from), earn_rate=args.earn_rate,
         issue_price=args.issue_price, redemption_price=args.redemption_price,
         category_multipliers=dict(args.multiplier),
-    ))
-    console.print(f"{partner.code}: {rate.earn_rate} points per {rate.purchase_currency} "
-                  f"from {args.valid_from.isoformat()}.")
+    ), backdate=args.backdate, now=now_us(), timezone=settings.program_timezone,
+       set_by=operator_name())
+    rate = done.rate
+    multipliers = ", ".join(f"{c} x{m}" for c, m in sorted(rate.category_multipliers.items()))
+    console.print(
+        f"{partner.code} from {args.valid_from.isoformat()}: {rate.earn_rate} points per "
+        f"{rate.purchase_currency}{f' ({multipliers})' if multipliers else ''}; issue price "
+        f"{rate.issue_price}, redemption price {rate.redemption_price} "
+        f"{partner.settlement_currency} per point.")
+    if rate.purchase_currency != partner.settlement_currency:
+        console.print(f"Only the {partner.settlement_currency} rate's prices are charged: "
+                      f"{partner.code} settles in {partner.settlement_currency}.")
+    if done.is_backdated:
+        console.print("[bold]Backdated:[/] it applies to points dated from then on that are "
+                      "recorded from now (e.g. late purchases); points already moved keep the "
+                      "price they were charged.")
     return 0
+
+
+async def cmd_rate_list(args: argparse.Namespace, settings: Settings) -> int:
+    from exchange.clock import from_us
+    from exchange.registry.partners import get_partner
+    from exchange.registry.rates import list_rates
+
+    partner = await get_partner(args.code)
+    found = await list_rates(partner.id)
+    zone = _zone(settings)
+    table = Table("currency", "valid from", "valid until", "earn rate", "multipliers",
+                  f"issue price ({partner.settlement_currency})",
+                  f"redemption price ({partner.settlement_currency})",
+                  title=f"Rates of {partner.code} (prices charged: its "
+                        f"{partner.settlement_currency} rates)")
+    for rate, following in zip(found, [*found[1:], None], strict=True):
+        until = (from_us(following.valid_from).astimezone(zone).isoformat()
+                 if following and following.purchase_currency == rate.purchase_currency else "-")
+        table.add_row(rate.purchase_currency, from_us(rate.valid_from).astimezone(zone).isoformat(),
+                      until, str(rate.earn_rate),
+                      ", ".join(f"{c}={m}" for c, m in sorted(rate.category_multipliers.items()))
+                      or "-", str(rate.issue_price), str(rate.redemption_price))
+    Console().print(table)
+    return 0
+
+
+def _zone(settings: Settings) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(settings.program_timezone)
 
 
 async def cmd_activity_set(args: argparse.Namespace, _: Settings) -> int:

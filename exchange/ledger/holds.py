@@ -30,6 +30,7 @@ from exchange.ledger.accounts import (
 )
 from exchange.ledger.earning import FundedCredit
 from exchange.ledger.errors import LedgerErrorCode
+from exchange.ledger.expiry import expire_member_lots
 from exchange.ledger.journal import Journal
 from exchange.ledger.kinds import AccountKind, HoldStatus, TransferKind
 from exchange.ledger.lots import (
@@ -309,6 +310,7 @@ async def _refund_own(
     )
     await restore_lots(journal, to_restore, transfer_id)
     accounts.available += points
+    await _expire_restored(journal, accounts, to_restore)
 
 
 def _check_ttl(ttl_seconds: int) -> None:
@@ -366,7 +368,16 @@ async def _release(
         await restore_lots(journal, draws, transfer_id)
         accounts.held -= points
         accounts.available += points
+        await _expire_restored(journal, accounts, draws)
     return points
+
+
+async def _expire_restored(journal: Journal, accounts: MemberAccounts, draws: list[Draw]) -> None:
+    """Points given back to a lot that expired meanwhile (a void, a lapsed hold, a redemption
+    refund) go to breakage at once: points live as long as their lot, whatever way they took
+    back to it, and the member sees them expire now rather than at some later sweep."""
+    if any(draw.expires_at <= journal.now_us for draw in draws):
+        await expire_member_lots(journal, accounts)
 
 
 async def _update_hold(journal: Journal, hold_id: int, **changes: int | str) -> None:

@@ -20,7 +20,7 @@ from tortoise import BaseDBAsyncClient
 
 from exchange import limits
 from exchange.db import execute, fetch_value
-from exchange.ledger.kinds import TransferKind
+from exchange.ledger.kinds import PURCHASE_DATED_KINDS, TransferKind
 from exchange.ledger.prices import NO_PRICE, Price
 
 
@@ -58,6 +58,9 @@ class Journal:
         assert 0 < points <= limits.transfer_points_max, points
         assert debit_account_id != credit_account_id
         assert dated_at is None or dated_at <= self.now_us
+        # Only a purchase's credits are dated otherwise than now: by the purchase.
+        assert (dated_at is not None) == (
+            kind in PURCHASE_DATED_KINDS and earning_id is not None), (kind, dated_at)
         transfer_id = await fetch_value(
             self.conn, int,
             "INSERT INTO transfers (kind, debit_account_id, credit_account_id, points, "

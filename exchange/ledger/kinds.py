@@ -45,7 +45,8 @@ class TransferKind(StrEnum):
     ACTIVITY = "activity"  # points for a non-purchase action, available at once
     MATURITY = "maturity"  # pending to available at the end of the return window
     EXPIRY = "expiry"  # an expired lot's remainder to breakage
-    # A purchase refund takes points back: from lots, then as clawback debt.
+    # A purchase refund takes points back: from its lots, out of breakage what of them expired,
+    # from the member's available points, then as clawback debt.
     REVERSAL = "reversal"
     CLAWBACK = "clawback"
     OFFER_REVERSAL = "offer_reversal"

@@ -62,8 +62,9 @@ class Transfer(Model):
     reason = fields.CharField(max_length=200, default="")
     created_at = fields.BigIntField(db_index=True)
     # Settlement dates a transfer by this: a purchase's credits by the purchase time, anything
-    # else by when it was recorded.
-    dated_at = fields.BigIntField(default=0)
+    # else by when it was recorded. The journal always writes it; the database default only
+    # let migration 0012 add the column to a table with rows (it then fills in every row).
+    dated_at = fields.BigIntField(db_default=0)
     # The prices charged when the points moved, in the partner's settlement currency, as
     # decimal text: the issue price on a transfer to or from a partner's issued account, the
     # redemption price on one to or from its redeemed account. Reversals and refunds copy the

@@ -1,5 +1,7 @@
 """Purchase refunds: points reversed in proportion to the refunded amount, the purchase's own
-and the funded points on it (bonuses) alike, each back to whoever issued them."""
+and the funded points on it (bonuses) alike, each back to whoever issued them, at the price it
+charged. Points of the purchase that already expired come back out of breakage, not from the
+member."""
 
 from __future__ import annotations
 
@@ -8,11 +10,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from exchange.db import execute, fetch, fetch_one
 from exchange.errors import DomainError
-from exchange.ledger.accounts import MemberAccounts, partner_issued_account_id
+from exchange.ledger.accounts import (
+    MemberAccounts,
+    operator_account_id,
+    partner_issued_account_id,
+)
 from exchange.ledger.errors import LedgerErrorCode
 from exchange.ledger.expiry import lock_settled_member
 from exchange.ledger.journal import Journal
-from exchange.ledger.kinds import TransferKind
+from exchange.ledger.kinds import AccountKind, TransferKind
 from exchange.ledger.lots import Draw, draw_lots, take_from_lot
 from exchange.ledger.prices import Price
 from exchange.ledger.validation import check_amount_minor, check_currency
@@ -195,13 +201,16 @@ async def _reverse(
     points: int,
     kinds: _Reversal,
 ) -> int:
-    """Take `points` back to the issuer: from the purchase's own lots, then from the member's
-    available balance, and whatever is left becomes clawback debt. Return the debt added."""
+    """Take `points` back to the issuer, at the price it charged for them: from what is left
+    of the purchase's own lots, then out of breakage what of them expired, then from the
+    member's available balance (the member spent them), and whatever is left becomes clawback
+    debt. Return the debt added."""
     if not points:
         return 0
     price = await _issue_price(journal, earning_id, issued_id, kinds)
     still = points - await _reverse_own_lots(journal, accounts, earning_id, issued_id, points,
                                              kinds, price)
+    still -= await _reverse_expired(journal, earning_id, issued_id, still, kinds, price)
     from_available = min(still, accounts.available)
     if from_available:
         transfer_id = await journal.post(
@@ -218,6 +227,36 @@ async def _reverse(
         )
         accounts.clawback -= still
     return still
+
+
+async def _reverse_expired(
+    journal: Journal, earning_id: int, issued_id: int, points: int, kinds: _Reversal,
+    price: Price,
+) -> int:
+    """Take back, out of breakage, the purchase's points that expired there: the member no
+    longer has them, so a refund takes them from where they went, not from the member. Return
+    the points taken."""
+    if not points:
+        return 0
+    breakage_id = await operator_account_id(journal.conn, AccountKind.OPERATOR_BREAKAGE)
+    row = await fetch_one(
+        journal.conn,
+        "SELECT (SELECT COALESCE(SUM(la.points), 0) FROM lots l "
+        "JOIN transfers e ON e.id = l.earn_transfer_id AND e.kind = $3 "
+        "JOIN lot_allocations la ON la.lot_id = l.id "
+        "JOIN transfers x ON x.id = la.transfer_id AND x.kind = $4 "
+        "WHERE l.earning_id = $1 AND l.issuer_account_id = $2) - "
+        "(SELECT COALESCE(SUM(points), 0) FROM transfers WHERE earning_id = $1 "
+        "AND debit_account_id = $5 AND credit_account_id = $2 AND kind = $6) AS points",
+        earning_id, issued_id, kinds.lot_kind, TransferKind.EXPIRY, breakage_id,
+        kinds.reversal_kind,
+    )
+    assert row is not None and int(row["points"]) >= 0, row
+    take = min(points, int(row["points"]))
+    if take:
+        await journal.post(kinds.reversal_kind, breakage_id, issued_id, take,
+                           earning_id=earning_id, price=price)
+    return take
 
 
 async def _reverse_own_lots(

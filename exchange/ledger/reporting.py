@@ -84,8 +84,8 @@ def _burned_sql(ids: str) -> str:
     return _sides_sql(ids, "redemption_price", "is_late", source_side="credit")
 
 
-# The partner accounts' own movements, read in one pass over the transfers that touch any of
-# them, each valued at the price it was charged on that side: the operator's result is computed
+# The partner accounts' own movements, read in one query over the transfers that touch any of
+# them (not by kind of line), each valued at the price it was charged on that side: the operator's result is computed
 # from these, not from the statements, so a statement priced or counted wrongly makes the run
 # refuse (service.py).
 def _movements_sql(issued_ids: str, partner_ids: str) -> str:
@@ -107,10 +107,14 @@ def _movements_sql(issued_ids: str, partner_ids: str) -> str:
     )
 
 
+# Points that went to breakage, less those a refund took back out of it.
 def _breakage_sql(breakage_id: int) -> str:
+    account = int(breakage_id)
     return (
-        "SELECT COALESCE(SUM(t.points), 0) AS points FROM transfers t "
-        f"WHERE t.credit_account_id = {int(breakage_id)} AND {_INCLUDED}"
+        f"SELECT COALESCE(SUM(CASE WHEN t.credit_account_id = {account} THEN t.points "
+        "ELSE -t.points END), 0) AS points FROM transfers t "
+        f"WHERE (t.credit_account_id = {account} OR t.debit_account_id = {account}) "
+        f"AND {_INCLUDED}"
     )
 
 

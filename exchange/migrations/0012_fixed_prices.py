@@ -91,7 +91,8 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(model_name="Transfer", name="dated_at", field=fields.BigIntField(default=0)),
+        ops.AddField(model_name="Transfer", name="dated_at",
+                     field=fields.BigIntField(db_default=0)),
         ops.AddField(model_name="Transfer", name="issue_price",
                      field=fields.CharField(max_length=32, null=True)),
         ops.AddField(model_name="Transfer", name="redemption_price",

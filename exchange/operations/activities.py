@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from exchange import limits
 from exchange.callers import Caller
+from exchange.config import load_settings
 from exchange.errors import DomainError
 from exchange.ledger import awards
 from exchange.ledger.awards import Award, AwardResult
@@ -27,7 +27,8 @@ async def record_activity(
         raise DomainError(ProgramErrorCode.UNKNOWN_ACTIVITY,
                           f"{caller.name} rewards no activity {kind!r}", "kind")
     request = Award(member_id=member.id, partner_id=partner_id, activity=kind,
-                    points=activity.points, lifetime_days=limits.points_lifetime_days)
+                    points=activity.points,
+                    lifetime_days=load_settings().points_lifetime_days)
     return await run_once(
         "award_points", request, AwardResult,
         lambda journal: _award(journal, request, activity),

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from exchange import limits
 from exchange.clock import days_to_us, seconds_to_us
+from exchange.config import load_settings
 from exchange.errors import DomainError
 from exchange.program.errors import ProgramErrorCode
 from exchange.program.rules import (
@@ -57,7 +58,7 @@ async def quote(
     return PurchaseQuote(
         points=computed.points, amount=amount, currency=purchase.currency,
         available_at=purchase.occurred_at + days_to_us(partner.return_window_days),
-        expires_at=purchase.occurred_at + days_to_us(limits.points_lifetime_days),
+        expires_at=purchase.occurred_at + days_to_us(load_settings().points_lifetime_days),
         rules_applied=computed.rules_applied,
     ), rate
 
@@ -66,10 +67,13 @@ def check_time(occurred_at: int, now: int) -> None:
     """A purchase is dated by when it happened: not in the future, not too long ago."""
     if occurred_at > now + seconds_to_us(limits.clock_skew_seconds_max):
         raise DomainError(ProgramErrorCode.PURCHASE_IN_FUTURE,
-                          "a purchase cannot be in the future", "occurredAt")
-    if occurred_at < now - days_to_us(limits.purchase_age_days_max):
+                          "a purchase cannot be in the future (more than "
+                          f"{limits.clock_skew_seconds_max} s ahead of the exchange's clock)",
+                          "occurredAt")
+    age_days_max = load_settings().purchase_age_days_max
+    if occurred_at < now - days_to_us(age_days_max):
         raise DomainError(ProgramErrorCode.PURCHASE_TOO_OLD,
-                          f"purchases are accepted up to {limits.purchase_age_days_max} days old",
+                          f"purchases are accepted up to {age_days_max} days old",
                           "occurredAt")
 
 

@@ -11,6 +11,10 @@ class RegistryErrorCode(Enum):
     PARTNER_NOT_FOUND = "PARTNER_NOT_FOUND"
     INVALID_RATE = "INVALID_RATE"
     RATE_NOT_FOUND = "RATE_NOT_FOUND"
+    # A rate may not start inside a closed settlement period, and may replace an earlier rate
+    # from a moment in the past only when asked to explicitly (--backdate).
+    RATE_IN_CLOSED_PERIOD = "RATE_IN_CLOSED_PERIOD"
+    RATE_IN_PAST = "RATE_IN_PAST"
     INVALID_KEY = "INVALID_KEY"
     KEY_EXISTS = "KEY_EXISTS"
     KEY_NOT_FOUND = "KEY_NOT_FOUND"

@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 
 from exchange import limits
 from exchange.clock import now_us
-from exchange.db import connection, execute, fetch_one, fetch_one_as
+from exchange.db import connection, execute, fetch_as, fetch_one, fetch_one_as
 from exchange.errors import DomainError
 from exchange.money import MoneyError, minor_unit_digits, parse_decimal
 from exchange.registry.errors import RegistryErrorCode
@@ -85,15 +85,28 @@ async def set_rate(rate: Rate) -> Rate:
     return rate
 
 
+async def list_rates(partner_id: int) -> list[Rate]:
+    """Every rate of the partner, by currency and oldest first."""
+    return await fetch_as(
+        connection(), _rate,
+        f"{_RATE_COLUMNS} WHERE partner_id = $1 ORDER BY purchase_currency, valid_from",
+        partner_id,
+    )
+
+
 async def rate_in_force(partner_id: int, purchase_currency: str, at: int) -> Rate | None:
     return await fetch_one_as(
         connection(), _rate,
-        "SELECT partner_id, purchase_currency, valid_from, earn_rate, issue_price, "
-        "redemption_price, category_multipliers FROM partner_rates "
-        "WHERE partner_id = $1 AND purchase_currency = $2 AND valid_from <= $3 "
+        f"{_RATE_COLUMNS} WHERE partner_id = $1 AND purchase_currency = $2 AND valid_from <= $3 "
         "ORDER BY valid_from DESC LIMIT 1",
         partner_id, purchase_currency, at,
     )
+
+
+_RATE_COLUMNS = (
+    "SELECT partner_id, purchase_currency, valid_from, earn_rate, issue_price, "
+    "redemption_price, category_multipliers FROM partner_rates"
+)
 
 
 def _rate(

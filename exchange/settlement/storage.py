@@ -111,6 +111,12 @@ async def set_first_period(label: str, set_by: str) -> None:
                             "VALUES (1, $1, $2, $3)", label, set_by, now_us())
 
 
+async def latest_closed() -> str | None:
+    """The last period closed, if any."""
+    return await fetch_value(connection(), str, "SELECT period FROM settlement_periods "
+                             "WHERE status = 'closed' ORDER BY period DESC LIMIT 1")
+
+
 async def last_closed(before: str) -> ClosedPeriod | None:
     return await fetch_one_as(
         connection(), ClosedPeriod,

@@ -154,3 +154,16 @@ async def member_with_points(caller: Caller, points: int) -> str:
     earned = await purchased(caller, card, f"{points}.00")
     assert earned["pointsAvailable"] == points, earned
     return card
+
+
+async def expire_lots_of_card(card: str) -> None:
+    """Given: the card's lots reached their expiry a second ago (lots are dated when earned,
+    so a test cannot wait for them), and the sweep that moves expired points ran."""
+    from exchange.clock import now_us
+    from exchange.db import connection, execute
+    from exchange.operations import sweeps
+
+    past = now_us() - 1_000_000
+    await execute(connection(), "UPDATE lots SET expires_at = $1 WHERE member_id = "
+                                "(SELECT id FROM members WHERE card_number = $2)", past, card)
+    await sweeps.expire_lots(now_us())

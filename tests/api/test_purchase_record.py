@@ -244,3 +244,27 @@ async def test_new_points_pay_the_clawback_debt_first(db: str) -> None:
     assert await balances_of(grocer, card) == {
         "available": 30, "pending": 0, "held": 0, "clawbackDebt": 0,
     }
+
+
+async def test_the_coalition_sets_how_old_a_purchase_may_be_and_how_long_points_live(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a coalition accepting purchases up to 10 days old, whose points live 365 days
+    monkeypatch.setenv("EXCHANGE_PURCHASE_AGE_DAYS_MAX", "10")
+    monkeypatch.setenv("EXCHANGE_POINTS_LIFETIME_DAYS", "365")
+    grocer = await partner_with_rate()
+    card = await enrolled_card(grocer)
+    before = await snapshot()
+    # when a purchase 11 days old is recorded
+    old = await grocer.run(RECORD, input=_purchase(card, occurredAt=recently(days=11)))
+    # then it is refused, saying the limit, and nothing changed
+    assert old["purchaseRecord"]["errors"] == [{
+        "field": ["occurredAt"], "code": "PURCHASE_TOO_OLD",
+        "message": "purchases are accepted up to 10 days old"}]
+    assert await snapshot() == before
+    # and one 9 days old earns points that expire 365 days after it
+    occurred_at = recently(days=9)
+    recent = await grocer.run(RECORD, input=_purchase(card, occurredAt=occurred_at,
+                                                      orderId="o-2", idempotencyKey="k-2"))
+    expires_at = datetime.fromisoformat(recent["purchaseRecord"]["purchase"]["expiresAt"])
+    assert expires_at - datetime.fromisoformat(occurred_at) == timedelta(days=365)

@@ -6,16 +6,18 @@ from typing import Any
 
 import pytest
 
+from exchange.ledger.kinds import OPERATOR_OWNER_ID, AccountKind
 from tests.api.operations import (
     balances_of,
     enrolled_card,
+    expire_lots_of_card,
     member_with_points,
     partner_with_rate,
     purchased,
     redeemed,
     refusal,
 )
-from tests.ledger.helpers import snapshot
+from tests.ledger.helpers import balance, row, snapshot
 
 REFUND = """
 mutation($input: PurchaseRefundInput!) {
@@ -132,3 +134,26 @@ async def test_another_partners_order_is_not_found(db: str) -> None:
     # then it has no such purchase, and nothing changed
     assert refusal(data["purchaseRefund"]) == ("PURCHASE_NOT_FOUND", ["orderId"])
     assert await snapshot() == before
+
+
+async def test_a_refund_of_expired_points_comes_back_out_of_breakage(db: str) -> None:
+    # given a 100.00 purchase whose 100 points expired unspent, to breakage
+    grocer = await partner_with_rate(window_days=0)
+    card = await member_with_points(grocer, 100)
+    await expire_lots_of_card(card)
+    assert await balance(AccountKind.OPERATOR_BREAKAGE, OPERATOR_OWNER_ID) == 100
+    # when the purchase is refunded in full
+    data = await grocer.run(REFUND, input={"orderId": (await _order_of(card)), "amount": "100.00",
+                                           "currency": "EUR", "idempotencyKey": "r-exp"})
+    # then the 100 points go back to the grocer out of breakage: the member owes nothing
+    assert data["purchaseRefund"] == {"pointsReversed": 100, "pointsToDebt": 0, "errors": []}
+    assert await balances_of(grocer, card) == {
+        "available": 0, "pending": 0, "held": 0, "clawbackDebt": 0}
+    assert await balance(AccountKind.OPERATOR_BREAKAGE, OPERATOR_OWNER_ID) == 0
+    assert await balance(AccountKind.PARTNER_ISSUED, grocer.partner.id) == 0
+
+
+async def _order_of(card: str) -> str:
+    found = await row("SELECT e.order_id FROM earnings e JOIN members m ON m.id = e.member_id "
+                      "WHERE m.card_number = $1", card)
+    return str(found["order_id"])

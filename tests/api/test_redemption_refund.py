@@ -8,6 +8,7 @@ from tests.api.operations import (
     ENROLL,
     authorized,
     balances_of,
+    expire_lots_of_card,
     member_with_points,
     partner_with_rate,
     redeemed,
@@ -147,3 +148,21 @@ async def test_a_malformed_or_unknown_id_is_not_found(db: str, redemption_id: st
     # then there is no such redemption, and nothing changed
     assert refusal(data["redemptionRefund"]) == ("HOLD_NOT_FOUND", ["redemptionId"])
     assert await snapshot() == before
+
+
+async def test_points_refunded_to_an_expired_lot_go_to_breakage_at_once(db: str) -> None:
+    # given 60 of a member's 100 points burned, then their lot expired (the other 40 went to
+    # breakage)
+    grocer = await partner_with_rate(window_days=0)
+    card = await member_with_points(grocer, 100)
+    redemption = await redeemed(grocer, card, 60)
+    await expire_lots_of_card(card)
+    # when the grocer refunds 20 of the burned points
+    data = await grocer.run(REFUND, input={"redemptionId": redemption["id"], "points": 20,
+                                           "idempotencyKey": "rr-exp"})
+    # then the grocer is no longer paid for them, and they return to their lot, which has
+    # expired: to breakage at once, not to the member
+    assert data["redemptionRefund"]["pointsRefunded"] == 20
+    assert await balance("partner_redeemed", grocer.partner.id) == 40
+    assert (await balances_of(grocer, card))["available"] == 0
+    assert await balance("operator_breakage", 0) == 60

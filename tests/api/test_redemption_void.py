@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from exchange.ledger.kinds import OPERATOR_OWNER_ID, AccountKind
 from tests.api.operations import (
     ENROLL,
     REDEMPTION,
     authorized,
     balances_of,
+    expire_lots_of_card,
     member_with_points,
     partner_with_rate,
     refusal,
 )
-from tests.ledger.helpers import snapshot
+from tests.ledger.helpers import balance, snapshot
 
 VOID = f"""
 mutation($input: RedemptionVoidInput!) {{
@@ -99,3 +101,20 @@ async def test_a_malformed_or_unknown_id_is_not_found(db: str, redemption_id: st
     # then there is no such hold, and nothing changed
     assert refusal(data["redemptionVoid"]) == ("HOLD_NOT_FOUND", ["redemptionId"])
     assert await snapshot() == before
+
+
+async def test_points_released_to_an_expired_lot_go_to_breakage_at_once(db: str) -> None:
+    # given a hold of 30 of a member's 100 points, whose lot then expired (the 70 not held
+    # went to breakage)
+    grocer = await partner_with_rate(window_days=0)
+    card = await member_with_points(grocer, 100)
+    hold = await authorized(grocer, card, 30)
+    await expire_lots_of_card(card)
+    assert await balance(AccountKind.OPERATOR_BREAKAGE, OPERATOR_OWNER_ID) == 70
+    # when the grocer voids the hold
+    data = await grocer.run(VOID, input={"redemptionId": hold["id"], "idempotencyKey": "v-exp"})
+    # then the 30 are released to their lot and, expired, go to breakage at once
+    assert data["redemptionVoid"]["redemption"]["pointsReleased"] == 30
+    assert await balances_of(grocer, card) == {
+        "available": 0, "pending": 0, "held": 0, "clawbackDebt": 0}
+    assert await balance(AccountKind.OPERATOR_BREAKAGE, OPERATOR_OWNER_ID) == 100

@@ -176,21 +176,23 @@ async def test_expiry_is_re_runnable(db: str) -> None:
     assert await snapshot() == before
 
 
-async def test_held_points_do_not_expire_until_released(db: str) -> None:
-    # given
+async def test_held_points_expire_the_moment_they_are_released(db: str) -> None:
+    # given 100 points living 30 days, 40 of them held past their expiry
     shop = await partner()
     alice = await member()
     await earn(alice.id, shop.id, 100, lifetime_days=30)
     hold = await service.authorize_hold(alice.id, shop.id, 40, caller="p",
                                         idempotency_key=key(), now_us=T0 + 1)
     first = await sweeps.expire_lots(LIFETIME)
-    await service.void_hold(hold.hold_id, shop.id, caller="p", idempotency_key=key(),
-                            now_us=LIFETIME + 1)
-    # when
-    second = await sweeps.expire_lots(LIFETIME + 2)
-    # then
-    assert (first, second) == (60, 40)
+    breakage_while_held = await balance(AccountKind.OPERATOR_BREAKAGE, k.OPERATOR_OWNER_ID)
+    # when the hold is voided after the lot expired
+    voided = await service.void_hold(hold.hold_id, shop.id, caller="p", idempotency_key=key(),
+                                     now_us=LIFETIME + 1)
+    # then the 40 go back to their lot and, expired, to breakage at once: no sweep needed
+    assert (first, breakage_while_held, voided.points_released) == (60, 60, 40)
     assert await balance(AccountKind.OPERATOR_BREAKAGE, k.OPERATOR_OWNER_ID) == 100
+    assert await balance(AccountKind.MEMBER_AVAILABLE, alice.id) == 0
+    assert await sweeps.expire_lots(LIFETIME + 2) == 0
     await assert_ledger_consistent()
 
 

@@ -1,5 +1,5 @@
 """Benchmark: `run_settlement` for a month of 1,000,000 ledger transfers across 20 partners, on
-PostgreSQL: wall time (the target is at most 10 s) and memory (which must not grow with volume).
+PostgreSQL: wall time (the target is at most 3 s) and memory (which must not grow with volume).
 
 Run on demand (not part of the test suite):
 
@@ -50,7 +50,8 @@ DAY_US = 24 * HOUR_US
 PARTNERS = 20
 TRANSFERS_PER_MEMBER = 10
 MEMBERS_PER_CHUNK = 10_000
-SECONDS_MAX = 10.0
+SECONDS_MAX = 3.0
+TARGET_TRANSFERS_MAX = 1_000_000
 RSS_SPREAD_MB_MAX = 16  # the aggregates return a few rows per partner, whatever the volume
 SEED = 20260301
 
@@ -78,6 +79,7 @@ async def _onboard(url: str) -> None:
     from exchange.db import close_database, migrate, open_database
     from exchange.registry.partners import create_partner
     from exchange.registry.rates import Rate, set_rate
+    from exchange.settlement.service import begin_settlement
 
     await migrate(url)
     await open_database(url)
@@ -91,6 +93,7 @@ async def _onboard(url: str) -> None:
             if n % 2:  # a price change on the 15th
                 await set_rate(Rate(partner.id, "EUR", MONTH_START_US + 14 * DAY_US, Decimal(1),
                                     issue + Decimal("0.0011"), burn + Decimal("0.0007")))
+        await begin_settlement(PERIOD, "admin:bench", "UTC")
     finally:
         await close_database()
 
@@ -105,6 +108,7 @@ class Ids:
     account: int
     issued: dict[int, int]  # partner id: its partner_issued account id
     redeemed: dict[int, int]
+    rates: dict[int, list[tuple[int, str, str]]]  # partner id: (valid from, issue, redemption)
     transfer: int = 1
     earning: int = 1
     lot: int = 1
@@ -115,6 +119,11 @@ class Ids:
         value = getattr(self, name)
         setattr(self, name, value + 1)
         return int(value)
+
+    def prices(self, partner_id: int, at: int) -> tuple[str, str]:
+        """The partner's (issue, redemption) prices in force at `at`, as charged."""
+        _, issue, redemption = max(r for r in self.rates[partner_id] if r[0] <= at)
+        return issue, redemption
 
 
 @dataclass
@@ -138,10 +147,10 @@ COLUMNS = {
              "points_remaining", "is_pending", "earned_at", "available_at", "expires_at"),
     "holds": ("id", "member_id", "partner_id", "points", "points_captured", "points_refunded",
               "status", "authorize_transfer_id", "capture_transfer_id", "created_at",
-              "expires_at", "resolved_at"),
+              "expires_at", "resolved_at", "points_discount"),
     "transfers": ("id", "kind", "debit_account_id", "credit_account_id", "points",
                   "linked_transfer_id", "hold_id", "earning_id", "caller", "reason",
-                  "created_at"),
+                  "created_at", "dated_at", "issue_price", "redemption_price"),
     "lot_allocations": ("id", "transfer_id", "lot_id", "points"),
 }
 
@@ -165,11 +174,13 @@ class Member:
         self.now += self.rng.randrange(1, 18 * HOUR_US)
         return self.now
 
-    def transfer(self, kind: str, debit: int, credit: int, points: int, **links: int) -> int:
+    def transfer(self, kind: str, debit: int, credit: int, points: int,
+                 price: tuple[str | None, str | None], **links: int) -> int:
+        """A transfer recorded now, charged `price` (issue, redemption) as the ledger does."""
         transfer_id = self.ids.next("transfer")
         self.rows.transfers.append((
             transfer_id, kind, debit, credit, points, links.get("linked"), links.get("hold"),
-            links.get("earning"), "partner:bench", "", self.now))
+            links.get("earning"), "partner:bench", "", self.now, self.now, *price))
         self.balances[debit] -= points
         self.balances[credit] += points
         return transfer_id
@@ -183,7 +194,9 @@ class Member:
         at = self.tick()
         earning_id = self.ids.next("earning")
         issued = self.ids.issued[partner_id]
-        transfer_id = self.transfer("earn", issued, self.available_id, points, earning=earning_id)
+        issue, _ = self.ids.prices(partner_id, at)
+        transfer_id = self.transfer("earn", issued, self.available_id, points, (issue, None),
+                                    earning=earning_id)
         lot_id = self.ids.next("lot")
         self.lots.append([lot_id, points])
         self.rows.earnings.append([earning_id, self.id, partner_id, f"b{earning_id}", "EUR",
@@ -197,8 +210,9 @@ class Member:
         earning = self.rows.earnings[-1]
         assert earning[0] == earning_id
         points = int((Decimal(earning[7]) / 2).to_integral_value(ROUND_HALF_EVEN))
+        issue, _ = self.ids.prices(partner_id, earning[9])  # as charged at the purchase
         transfer_id = self.transfer("reversal", self.available_id, self.ids.issued[partner_id],
-                                    points, earning=earning_id)
+                                    points, (issue, None), earning=earning_id)
         self.lots[lot_index][1] -= points
         self.allocate(transfer_id, [(lot_index, points)])
         earning[6], earning[8] = earning[5] // 2, points
@@ -206,8 +220,9 @@ class Member:
     def redeem(self, partner_id: int, points: int) -> tuple[int, int, list[tuple[int, int]]]:
         self.tick()
         hold_id = self.ids.next("hold")
+        _, redemption = self.ids.prices(partner_id, self.now)
         transfer_id = self.transfer("redeem", self.available_id, self.ids.redeemed[partner_id],
-                                    points, hold=hold_id)
+                                    points, (None, redemption), hold=hold_id)
         draws, still = [], points
         for index, lot in enumerate(self.lots):  # lots expire in the order they were earned
             take = min(still, lot[1])
@@ -218,15 +233,18 @@ class Member:
         assert still == 0
         self.allocate(transfer_id, draws)
         self.rows.holds.append([hold_id, self.id, partner_id, points, points, 0, "captured",
-                                transfer_id, transfer_id, self.now, self.now, self.now])
+                                transfer_id, transfer_id, self.now, self.now, self.now, 0])
         return hold_id, transfer_id, draws
 
     def refund_redemption(self, partner_id: int, burn: tuple[int, int, list[tuple[int, int]]],
                           points: int) -> None:
+        hold = self.rows.holds[-1]
+        _, redemption = self.ids.prices(partner_id, hold[9])  # as charged at the burn
         self.tick()
         hold_id, capture_id, draws = burn
         transfer_id = self.transfer("redemption_refund", self.ids.redeemed[partner_id],
-                                    self.available_id, points, hold=hold_id, linked=capture_id)
+                                    self.available_id, points, (None, redemption), hold=hold_id,
+                                    linked=capture_id)
         restored, still = [], points
         for index, drawn in reversed(draws):  # the freshest lots get their points back first
             give = min(still, drawn)
@@ -280,7 +298,12 @@ async def _load(url: str, transfers: int) -> int:
         accounts = await conn.fetch("SELECT id, kind, owner_id FROM accounts "
                                     "WHERE kind IN ('partner_issued', 'partner_redeemed')")
         last = await conn.fetchval("SELECT MAX(id) FROM accounts")
-        ids = Ids(account=last + 1,
+        rates: dict[int, list[tuple[int, str, str]]] = {}
+        for r in await conn.fetch("SELECT partner_id, valid_from, issue_price, redemption_price "
+                                  "FROM partner_rates"):
+            rates.setdefault(r["partner_id"], []).append(
+                (r["valid_from"], r["issue_price"], r["redemption_price"]))
+        ids = Ids(account=last + 1, rates=rates,
                   issued={r["owner_id"]: r["id"] for r in accounts
                           if r["kind"] == "partner_issued"},
                   redeemed={r["owner_id"]: r["id"] for r in accounts
@@ -428,10 +451,14 @@ def _report(results: list[dict]) -> bool:
     for i, (name, _) in enumerate(results[0]["steps"]):
         steps.add_row(name, *(f"{r['steps'][i][1]:.2f}" for r in results))
     console.print(steps)
-    fast = all(r["seconds"] <= SECONDS_MAX for r in results)
+    # The target is for a month of up to 1,000,000 transfers; larger volumes are reported so
+    # that the growth is visible.
+    fast = all(r["seconds"] <= SECONDS_MAX for r in results
+               if r["transfers"] <= TARGET_TRANSFERS_MAX)
     peaks = [r["peak_rss_kb"] / 1024 for r in results]
     flat = max(peaks) - min(peaks) <= RSS_SPREAD_MB_MAX
-    console.print(f"at most {SECONDS_MAX:.0f} s: {'yes' if fast else 'NO'}; peak RSS flat across "
+    console.print(f"at most {SECONDS_MAX:.0f} s up to {TARGET_TRANSFERS_MAX:,} transfers: "
+                  f"{'yes' if fast else 'NO'}; peak RSS flat across "
                   f"volumes ({', '.join(f'{p:.1f}' for p in peaks)} MB, spread at most "
                   f"{RSS_SPREAD_MB_MAX} MB): {'yes' if flat else 'NO'}")
     return fast and flat

@@ -81,6 +81,7 @@ class Lot:
     pending: bool
     available_at: int
     expires_at: int
+    expired: int = 0  # points of it that went to breakage
 
 
 @dataclass
@@ -105,6 +106,7 @@ class Purchase:
     lot: int | None  # the lot its points went to (None if all paid debt)
     refunded: int = 0
     reversed: int = 0
+    from_breakage: int = 0  # reversed points taken back out of breakage (they had expired)
 
 
 def split(draws: list[Draw], points: int) -> tuple[list[Draw], list[Draw]]:
@@ -158,8 +160,9 @@ class Model:
         expired = 0
         for _, lot in self.member_lots(member_id):
             if not lot.pending and lot.remaining and lot.expires_at <= now:
-                self.move(available(member_id), (AccountKind.OPERATOR_BREAKAGE, 0), lot.remaining)
+                self.move(available(member_id), BREAKAGE, lot.remaining)
                 expired += lot.remaining
+                lot.expired += lot.remaining
                 lot.remaining = 0
         return expired
 
@@ -191,9 +194,13 @@ class Model:
         assert still == 0, "the model's lots hold less than its balance"
         return draws
 
-    def restore(self, draws: list[Draw]) -> None:
+    def restore(self, draws: list[Draw], now: int) -> None:
+        """Points go back to their lots; to a lot that expired meanwhile, then to breakage."""
         for i, points in draws:
             self.lots[i].remaining += points
+        for i, _ in draws:
+            if self.lots[i].expires_at <= now:
+                self.expire(self.lots[i].member, now)
 
     # Operations. Each mirrors one service call that succeeded.
 
@@ -235,29 +242,29 @@ class Model:
         self.move(available(who), held(who), points)
         self.holds[hold_id] = Hold(who, partner_id, points, draws)
 
-    def capture(self, hold_id: int, points: int) -> None:
+    def capture(self, hold_id: int, points: int, now: int) -> None:
         hold = self.holds[hold_id]
         burned, released = split(hold.draws, points)
         self.move(held(hold.member), redeemed(hold.partner), points)
         if points < hold.points:
             self.move(held(hold.member), available(hold.member), hold.points - points)
-        self.restore(released)
+        self.restore(released, now)
         hold.status, hold.captured, hold.burned = "captured", points, burned
 
-    def void(self, hold_id: int) -> None:
+    def void(self, hold_id: int, now: int) -> None:
         hold = self.holds[hold_id]
         self.move(held(hold.member), available(hold.member), hold.points)
-        self.restore(hold.draws)
+        self.restore(hold.draws, now)
         hold.status = "voided"
 
-    def refund_redemption(self, hold_id: int, points: int) -> None:
+    def refund_redemption(self, hold_id: int, points: int, now: int) -> None:
         """Burned points go back to their lots, latest expiry first."""
         hold = self.holds[hold_id]
         refundable = hold.captured - hold.refunded
         still_burned, _ = split(hold.burned, refundable)
         _, to_restore = split(still_burned, refundable - points)
         self.move(redeemed(hold.partner), available(hold.member), points)
-        self.restore(to_restore)
+        self.restore(to_restore, now)
         hold.refunded += points
 
     def refund_purchase(self, earning_id: int, amount: int, now: int) -> tuple[int, int]:
@@ -277,6 +284,12 @@ class Model:
             self.move(pending(who) if lot.pending else available(who), source, take)
             lot.remaining -= take
             still -= take
+        if still and purchase.lot is not None:
+            from_breakage = min(still, self.lots[purchase.lot].expired - purchase.from_breakage)
+            if from_breakage:
+                self.move(BREAKAGE, source, from_breakage)
+                purchase.from_breakage += from_breakage
+                still -= from_breakage
         from_available = min(still, self.balance[available(who)])
         if from_available:
             self.move(available(who), source, from_available)
@@ -286,6 +299,9 @@ class Model:
             self.move(clawback(who), source, still)
         purchase.refunded, purchase.reversed = refunded, target
         return reversed_now, still
+
+
+BREAKAGE = (AccountKind.OPERATOR_BREAKAGE, 0)
 
 
 def available(member_id: int) -> tuple[str, int]:
@@ -601,9 +617,9 @@ class LedgerMachine(RuleBasedStateMachine):
         result = self.run(call(points, now))
         captured = hold.points if points is None else points
         if captured:
-            self.model.capture(hold_id, captured)
+            self.model.capture(hold_id, captured, now)
         else:
-            self.model.void(hold_id)
+            self.model.void(hold_id, now)
         assert (result.status, result.points_captured, result.points_released) == (
             hold.status, captured, hold.points - captured
         )
@@ -650,7 +666,7 @@ class LedgerMachine(RuleBasedStateMachine):
                                              idempotency_key=key, now_us=at)
 
         result = self.run(call(points, now))
-        self.model.refund_redemption(hold_id, points)
+        self.model.refund_redemption(hold_id, points, now)
         assert (result.points_refunded, result.points_refunded_total) == (points, hold.refunded)
         self.last = Replay(lambda at: call(points, at), lambda at: call(points + 1, at), result)
 

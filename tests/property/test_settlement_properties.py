@@ -11,7 +11,7 @@ period as late items. Then, for every closed month:
 - its lines are what a plain-Python reading of the transfers table gives: each partner transfer
   dated, assigned to exactly one month by the close watermarks, priced from the drawn rates
   (points back at the price they went out at), rounded half-even at the line;
-- its breakage is the expiry transfers assigned to it;
+- its breakage is the expiry transfers assigned to it, less refunds taken back out of it;
 - running it again before the close gave the same checksum, and so did the close.
 
 Every example gets a fresh database and its own event loop (Tortoise connections belong to the
@@ -311,7 +311,10 @@ async def _reckon(ex: Exchange, labels: tuple[str, ...]) -> Reckoning:
     reckoning = Reckoning(defaultdict(Counter), Counter(), Counter())
     for t in transfers:
         entries = _entries(ex, t, created)
-        is_breakage = t["credit_kind"] == "operator_breakage"
+        # Breakage: points expired, less expired points a refund took back out of it.
+        breakage_sign = ((t["credit_kind"] == "operator_breakage")
+                         - (t["debit_kind"] == "operator_breakage"))
+        is_breakage = breakage_sign != 0
         if not entries and not is_breakage:
             continue
         found = _month_of(periods, watermarks, _dated(t), int(t["id"]))
@@ -319,7 +322,7 @@ async def _reckon(ex: Exchange, labels: tuple[str, ...]) -> Reckoning:
         label, is_late = found
         reckoning.assigned[int(t["id"])] += 1
         if is_breakage:
-            reckoning.breakage[label] += int(t["points"])
+            reckoning.breakage[label] += breakage_sign * int(t["points"])
         for (owner, kind, _, price), points in entries:
             reckoning.points[label][(owner, kind, is_late, price)] += int(points)
     return reckoning
