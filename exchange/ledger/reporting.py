@@ -85,9 +85,9 @@ def _burned_sql(ids: str) -> str:
 
 
 # The partner accounts' own movements, read in one query over the transfers that touch any of
-# them (not by kind of line), each valued at the price it was charged on that side: the operator's result is computed
-# from these, not from the statements, so a statement priced or counted wrongly makes the run
-# refuse (service.py).
+# them (not by kind of line), each valued at the price it was charged on that side: the
+# operator's result is computed from these, not from the statements, so a statement priced or
+# counted wrongly makes the run refuse (service.py).
 def _movements_sql(issued_ids: str, partner_ids: str) -> str:
     def side(column: str) -> str:
         # Lines are rounded per group; the groups here must be the statements' for the
@@ -470,12 +470,25 @@ def _discount_breakage_sql(breakage_id: int, count: int) -> str:
     )
 
 
+def _breakage_returned_sql(breakage_id: int, issued: str, count: int) -> str:
+    """A purchase refund takes points that had expired back out of breakage to their issuer,
+    at the price the purchase charged (on the reversal itself)."""
+    return (
+        f"SELECT {_bucket(count)} AS bucket, t.credit_account_id AS account_id, "
+        "t.issue_price AS price, SUM(t.points) AS points FROM transfers t "
+        f"WHERE t.debit_account_id = {breakage_id} AND t.credit_account_id IN {issued} "
+        f"AND t.created_at >= ${count + 1} AND t.created_at < ${count} "
+        "GROUP BY bucket, t.credit_account_id, t.issue_price"
+    )
+
+
 async def breakage_by_month(
     conn: BaseDBAsyncClient, starts_at: int, ends_at: list[int]
 ) -> PointsByMonth:
     """Points that went to the operator's breakage account, recorded from `starts_at`: bucket i
-    is what was recorded before `ends_at[i]` and not before the boundary ahead of it. Expired
-    points are priced by the lots they expired from, refunded discounts by their discount."""
+    is what was recorded before `ends_at[i]` and not before the boundary ahead of it, net of
+    what purchase refunds took back out of it. Expired points are priced by the lots they
+    expired from, refunded discounts by their discount, points taken back by their reversal."""
     assert ends_at == sorted(set(ends_at)) and ends_at and starts_at < ends_at[0], ends_at
     system = await _system_accounts(conn)
     breakage_id = int(await _breakage_account_id(conn))
@@ -485,8 +498,11 @@ async def breakage_by_month(
     expired = await fetch(conn, _drawn_from_lots_sql(_in((breakage_id,)), _in(system.ids),
                                                      count, window), *params)
     discounts = await fetch(conn, _discount_breakage_sql(breakage_id, count), *params)
+    returned = await fetch(conn, _breakage_returned_sql(breakage_id, _in(tuple(system.issued)),
+                                                        count), *params)
     return PointsByMonth(_totals(totals), [*_priced(expired, system.issued, 1),
-                                           *_priced(discounts, system.issued, 1)])
+                                           *_priced(discounts, system.issued, 1),
+                                           *_priced(returned, system.issued, -1)])
 
 
 async def _breakage_account_id(conn: BaseDBAsyncClient) -> int:

@@ -169,3 +169,21 @@ async def test_a_refunded_discount_is_breakage_at_its_funders_issue_price(db: st
     # their 100 again, as issued
     assert (breakage.points, breakage.values) == (10, (eur(10, "0.10"),))
     assert (liability.points, liability.values) == (100, (eur(100, "1.00"),))
+
+
+async def test_a_refund_of_expired_points_takes_them_back_out_of_breakage(db: str) -> None:
+    # given 60 grocer points (0.010 EUR) that expired in April, and the purchase refunded whole
+    # in May: the refund takes the expired points back out of breakage, not from the member
+    grocer = await partner("grocer", (at(1, 1), "0.010", "0.008"))
+    member = await create_member()
+    order, _ = await earn(member.id, grocer.id, 60, at(1, 4), lifetime_days=5)
+    await sweeps.run_sweeps(at(20, 4))
+    await refund_purchase(grocer.id, order, 60 * 100, at(10, 5))
+    # when breakage of April to June is read
+    months = await breakage_by_month(3, UTC_ZONE, at=JUNE_15)
+    # then April gained 60 points, May gave them back, each at the grocer's issue price
+    assert [(m.month, m.points, m.values, m.unpriced_points) for m in months] == [
+        ("2026-04", 60, (eur(60, "0.600"),), 0), ("2026-05", -60, (eur(-60, "-0.600"),), 0),
+        ("2026-06", 0, (), 0)]
+    # and the member's liability never went below zero
+    assert [m.points for m in await liability_by_month(3, UTC_ZONE, at=JUNE_15)] == [0, 0, 0]
