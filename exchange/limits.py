@@ -55,6 +55,9 @@ rate_category_length_max: Final = 64
 # Settlement periods: a calendar month of a year in this range.
 period_year_min: Final = 2000
 period_year_max: Final = 2100
+# The admin page's liability and breakage charts: months back from the current one.
+report_months_default: Final = 12
+report_months_max: Final = 36
 
 # Caches and bounded work.
 account_ids_cached_max: Final = 100_000  # partner and operator account ids kept per process

@@ -55,7 +55,9 @@ from exchange.api.redemptions.types import (
     RedemptionVoidPayload,
 )
 from exchange.api.scalars import SCALAR_MAP
+from exchange.api.settlement import overview as settlement_overview
 from exchange.api.settlement import resolvers as settlement
+from exchange.api.settlement.overview import MonthPoints, SettlementPeriodStatus
 from exchange.api.settlement.types import (
     OperatorResult,
     ProvenanceCell,
@@ -126,6 +128,23 @@ class Query:
     )
     settlement_runs: list[SettlementRun] = strawberry.field(
         resolver=settlement.settlement_runs, description="A period's run history (admins)."
+    )
+    settlement_periods: list[SettlementPeriodStatus] = strawberry.field(
+        resolver=settlement_overview.settlement_periods,
+        description="Every period from the first settlement month to the current one, and "
+                    "where it stands (admins).",
+    )
+    liability_by_month: list[MonthPoints] = strawberry.field(
+        resolver=settlement_overview.liability_by_month,
+        description="The points members held at each month end, and their value at the issue "
+                    f"prices charged, per currency; the last `months` months, at most "
+                    f"{limits.report_months_max} (admins).",
+    )
+    breakage_by_month: list[MonthPoints] = strawberry.field(
+        resolver=settlement_overview.breakage_by_month,
+        description="The points that expired to breakage in each month, and their value at the "
+                    f"issue prices charged, per currency; the last `months` months, at most "
+                    f"{limits.report_months_max} (admins).",
     )
     # Last, where schema.graphql has always listed it.
     service_info: ServiceInfo = strawberry.field(

@@ -144,7 +144,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     )
     coalition = asyncio.run(_seed_demo(demo_settings, Path(args.keys)))
     key_id, key_file = coalition.key_files["grocer"]
-    _print_try_it(demo_settings.public_url, key_id, key_file)
+    _print_try_it(demo_settings.public_url, key_id, key_file, demo_settings.database_url)
     if args.no_serve:
         return 0
     os.environ["EXCHANGE_DATABASE_URL"] = demo_settings.database_url
@@ -182,9 +182,14 @@ async def _seed_demo(settings: Settings, key_directory: Path) -> DemoCoalition:
         await close_database()
 
 
-def _print_try_it(url: str, key_id: str, key_file: Path) -> None:
+def _print_try_it(url: str, key_id: str, key_file: Path, database_url: str) -> None:
     console.print(f"""
 [bold]The demo exchange serves {url}[/]
+The admin page (settlement periods, liability and breakage by month, statements):
+  {url}/admin
+  with a token from: EXCHANGE_DATABASE_URL={database_url} exchange admin token create \\
+       --name "Demo Admin" --ttl-days 1
+  and a month settled: EXCHANGE_DATABASE_URL={database_url} exchange settle run --period YYYY-MM
 A signed partner call (the grocer's key is in {key_file}, readable by you only):
   python -m partners.example --url {url} --key-id {key_id} --key-file {key_file}
 Unsigned endpoints:

@@ -25,7 +25,13 @@ from typing import Any
 from tortoise import BaseDBAsyncClient
 
 from exchange.db import fetch, fetch_one, is_postgres
-from exchange.ledger.kinds import FUNDED_KINDS, AccountKind, TransferKind, sql_list
+from exchange.ledger.kinds import (
+    FUNDED_KINDS,
+    MEMBER_KINDS,
+    AccountKind,
+    TransferKind,
+    sql_list,
+)
 from exchange.money import parse_decimal
 
 NO_LATE_ITEMS = -1
@@ -79,9 +85,9 @@ def _burned_sql(ids: str) -> str:
 
 
 # The partner accounts' own movements, read in one query over the transfers that touch any of
-# them (not by kind of line), each valued at the price it was charged on that side: the operator's result is computed
-# from these, not from the statements, so a statement priced or counted wrongly makes the run
-# refuse (service.py).
+# them (not by kind of line), each valued at the price it was charged on that side: the
+# operator's result is computed from these, not from the statements, so a statement priced or
+# counted wrongly makes the run refuse (service.py).
 def _movements_sql(issued_ids: str, partner_ids: str) -> str:
     def side(column: str) -> str:
         # Lines are rounded per group; the groups here must be the statements' for the
@@ -304,3 +310,203 @@ async def purchase_spend(
         member_id, except_earning_id, since,
     )
     return [PurchaseSpend(str(r["currency"]), int(r["last_at"]), int(r["spend"])) for r in rows]
+
+
+# Month by month: what members hold at each month end (the liability) and what expired to
+# breakage in each month, for the admin page's charts. Both are dated when recorded
+# (created_at): a liability is what the ledger held at that instant.
+
+
+@dataclass(frozen=True, slots=True)
+class PricedPoints:
+    """Points in one bucket (a month) issued by one partner at one issue price."""
+
+    bucket: int
+    partner_id: int | None  # None: no partner issued them (the operator's own points)
+    price: Decimal | None  # None: moved before prices were kept on transfers
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class PointsByMonth:
+    """Points per bucket (`totals`), and the same points by who issued them at what price
+    (`priced`); what `priced` does not cover has no issue price."""
+
+    totals: dict[int, int]
+    priced: list[PricedPoints]
+
+
+@dataclass(frozen=True, slots=True)
+class _SystemAccounts:
+    """Every account that is not a member's, and the partners' issued accounts among them."""
+
+    ids: tuple[int, ...]
+    issued: dict[int, int]  # account id: partner id
+
+
+async def _system_accounts(conn: BaseDBAsyncClient) -> _SystemAccounts:
+    rows = await fetch(conn, f"SELECT id, kind, owner_id FROM accounts WHERE kind NOT IN "
+                             f"({sql_list(MEMBER_KINDS)}) ORDER BY id")
+    issued = {int(r["id"]): int(r["owner_id"]) for r in rows
+              if r["kind"] == AccountKind.PARTNER_ISSUED}
+    return _SystemAccounts(tuple(int(r["id"]) for r in rows), issued)
+
+
+def _bucket(count: int) -> str:
+    """The bucket of a transfer: i when it was recorded before the i-th boundary ($i+1) and not
+    before the one ahead of it."""
+    cases = " ".join(f"WHEN t.created_at < ${i + 1} THEN {i}" for i in range(count))
+    return f"CASE {cases} END"
+
+
+_HAS_LOTS = ("CASE WHEN EXISTS (SELECT 1 FROM lot_allocations la WHERE la.transfer_id = t.id) "
+             "THEN 1 ELSE 0 END")
+
+
+def _across_members_sql(system: str, count: int) -> str:
+    """Points into (positive) and out of (negative) member accounts by transfers recorded before
+    the last boundary, by bucket, counterparty, issue price and whether the transfer drew or
+    restored lots. Transfers between two member accounts (maturity, holds) change nothing
+    members hold and are left out."""
+    columns = f"{_bucket(count)} AS bucket, {_HAS_LOTS} AS has_lots"
+    return (
+        "SELECT bucket, has_lots, account_id, price, SUM(points) AS points FROM ("
+        f"SELECT {columns}, t.debit_account_id AS account_id, t.issue_price AS price, "
+        f"t.points AS points FROM transfers t "
+        f"WHERE t.debit_account_id IN {system} AND t.credit_account_id NOT IN {system} "
+        f"AND t.created_at < ${count} "
+        f"UNION ALL SELECT {columns}, t.credit_account_id, t.issue_price, -t.points "
+        f"FROM transfers t WHERE t.credit_account_id IN {system} "
+        f"AND t.debit_account_id NOT IN {system} AND t.created_at < ${count}"
+        ") moved GROUP BY bucket, has_lots, account_id, price"
+    )
+
+
+# Points that left or came back to lots (a burn, an expiry, a reversal, a redemption refund) are
+# valued by those lots: each lot says who issued its points, and its earning transfer the price
+# that issuer was charged. A burn carries no issue price of its own, and a reversal carries the
+# price of the purchase it reverses even when it drew other lots too.
+_LOT_PRICE = (
+    "JOIN lot_allocations la ON la.transfer_id = t.id JOIN lots l ON l.id = la.lot_id "
+    "JOIN transfers e ON e.id = l.earn_transfer_id"
+)
+
+
+def _drawn_from_lots_sql(counterparties: str, system: str, count: int, where: str) -> str:
+    """Points of lots drawn by transfers out of member accounts to `counterparties` (positive)
+    and given back by transfers the other way (negative), by bucket, lot issuer and the lot's
+    issue price."""
+    columns = (f"{_bucket(count)} AS bucket, l.issuer_account_id AS account_id, "
+               "e.issue_price AS price")
+    return (
+        "SELECT bucket, account_id, price, SUM(points) AS points FROM ("
+        f"SELECT {columns}, la.points AS points FROM transfers t {_LOT_PRICE} "
+        f"WHERE t.credit_account_id IN {counterparties} AND t.debit_account_id NOT IN {system} "
+        f"AND {where} "
+        f"UNION ALL SELECT {columns}, -la.points FROM transfers t {_LOT_PRICE} "
+        f"WHERE t.debit_account_id IN {counterparties} AND t.credit_account_id NOT IN {system} "
+        f"AND {where}"
+        ") drawn GROUP BY bucket, account_id, price"
+    )
+
+
+def _priced(rows: list[dict[str, Any]], issued: dict[int, int], sign: int) -> list[PricedPoints]:
+    return [
+        PricedPoints(int(r["bucket"]), issued.get(int(r["account_id"])),
+                     None if r["price"] is None else parse_decimal(r["price"]),
+                     sign * int(r["points"]))
+        for r in rows if int(r["points"]) != 0
+    ]
+
+
+def _totals(rows: list[dict[str, Any]]) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for r in rows:
+        totals[int(r["bucket"])] = totals.get(int(r["bucket"]), 0) + int(r["points"])
+    return totals
+
+
+async def member_points_by_month(conn: BaseDBAsyncClient, ends_at: list[int]) -> PointsByMonth:
+    """The change in what members hold (available + pending + held, less clawback debt) in each
+    bucket: bucket 0 is everything recorded before `ends_at[0]`, bucket i what was recorded from
+    `ends_at[i-1]` to `ends_at[i]`; running sums give the liability at each boundary.
+
+    A transfer that drew or restored lots is valued by those lots; any other (an earning, which
+    makes a lot, a clawback or a debt payment) by its own issue price when it moved points from
+    or to a partner's issued account, and not at all otherwise (the operator's own points).
+    """
+    assert ends_at == sorted(set(ends_at)) and ends_at, ends_at
+    system = await _system_accounts(conn)
+    count, ids = len(ends_at), _in(system.ids)
+    rows = await fetch(conn, _across_members_sql(ids, count), *ends_at)
+    direct = [r for r in rows if not int(r["has_lots"]) and int(r["account_id"]) in system.issued]
+    drawn = await fetch(conn, _drawn_from_lots_sql(ids, ids, count, f"t.created_at < ${count}"),
+                        *ends_at)
+    return PointsByMonth(_totals(rows), [*_priced(direct, system.issued, 1),
+                                         *_priced(drawn, system.issued, -1)])
+
+
+def _breakage_by_month_sql(breakage_id: int, count: int) -> str:
+    """Points credited to breakage (less any debited back) by bucket, recorded from $count+1."""
+    return (
+        f"SELECT {_bucket(count)} AS bucket, SUM(CASE WHEN t.credit_account_id = {breakage_id} "
+        "THEN t.points ELSE -t.points END) AS points FROM transfers t "
+        f"WHERE (t.credit_account_id = {breakage_id} OR t.debit_account_id = {breakage_id}) "
+        f"AND t.created_at >= ${count + 1} AND t.created_at < ${count} GROUP BY bucket"
+    )
+
+
+def _discount_breakage_sql(breakage_id: int, count: int) -> str:
+    """Refunded discounts go from the partner where they burned to breakage: the funding partner
+    issued those points, at the price of the discount of the same hold."""
+    discount, refund = TransferKind.DISCOUNT, TransferKind.DISCOUNT_REFUND
+    return (
+        f"SELECT {_bucket(count)} AS bucket, d.debit_account_id AS account_id, "
+        "d.issue_price AS price, SUM(t.points) AS points FROM transfers t "
+        f"JOIN transfers d ON d.hold_id = t.hold_id AND d.kind = '{discount}' "
+        f"WHERE t.kind = '{refund}' AND t.credit_account_id = {breakage_id} "
+        f"AND t.created_at >= ${count + 1} AND t.created_at < ${count} "
+        "GROUP BY bucket, d.debit_account_id, d.issue_price"
+    )
+
+
+def _breakage_returned_sql(breakage_id: int, issued: str, count: int) -> str:
+    """A purchase refund takes points that had expired back out of breakage to their issuer,
+    at the price the purchase charged (on the reversal itself)."""
+    return (
+        f"SELECT {_bucket(count)} AS bucket, t.credit_account_id AS account_id, "
+        "t.issue_price AS price, SUM(t.points) AS points FROM transfers t "
+        f"WHERE t.debit_account_id = {breakage_id} AND t.credit_account_id IN {issued} "
+        f"AND t.created_at >= ${count + 1} AND t.created_at < ${count} "
+        "GROUP BY bucket, t.credit_account_id, t.issue_price"
+    )
+
+
+async def breakage_by_month(
+    conn: BaseDBAsyncClient, starts_at: int, ends_at: list[int]
+) -> PointsByMonth:
+    """Points that went to the operator's breakage account, recorded from `starts_at`: bucket i
+    is what was recorded before `ends_at[i]` and not before the boundary ahead of it, net of
+    what purchase refunds took back out of it. Expired points are priced by the lots they
+    expired from, refunded discounts by their discount, points taken back by their reversal."""
+    assert ends_at == sorted(set(ends_at)) and ends_at and starts_at < ends_at[0], ends_at
+    system = await _system_accounts(conn)
+    breakage_id = int(await _breakage_account_id(conn))
+    count, params = len(ends_at), (*ends_at, starts_at)
+    window = f"t.created_at >= ${count + 1} AND t.created_at < ${count}"
+    totals = await fetch(conn, _breakage_by_month_sql(breakage_id, count), *params)
+    expired = await fetch(conn, _drawn_from_lots_sql(_in((breakage_id,)), _in(system.ids),
+                                                     count, window), *params)
+    discounts = await fetch(conn, _discount_breakage_sql(breakage_id, count), *params)
+    returned = await fetch(conn, _breakage_returned_sql(breakage_id, _in(tuple(system.issued)),
+                                                        count), *params)
+    return PointsByMonth(_totals(totals), [*_priced(expired, system.issued, 1),
+                                           *_priced(discounts, system.issued, 1),
+                                           *_priced(returned, system.issued, -1)])
+
+
+async def _breakage_account_id(conn: BaseDBAsyncClient) -> int:
+    row = await fetch_one(conn, "SELECT id FROM accounts WHERE kind = $1",
+                          AccountKind.OPERATOR_BREAKAGE)
+    assert row is not None, "the operator's breakage account is created by the migrations"
+    return int(row["id"])

@@ -62,3 +62,15 @@ def test_migrate_then_sweep(tmp_path: Path, runs: int) -> None:
         assert sweep.returncode == 0, sweep.stderr
         assert "points matured" in sweep.stderr
         assert "signature nonces forgotten" in sweep.stderr
+
+
+def test_the_demo_links_the_admin_page_and_says_how_to_get_a_token(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from exchange.cli.main import _print_try_it
+
+    _print_try_it("http://127.0.0.1:8000", "grocer/k1", Path("keys/grocer.pem"),
+                  "sqlite://exchange-demo.db")
+    printed = capsys.readouterr().err  # the demo's console writes to stderr
+    assert "http://127.0.0.1:8000/admin" in printed
+    assert "EXCHANGE_DATABASE_URL=sqlite://exchange-demo.db exchange admin token create" in printed
