@@ -38,7 +38,8 @@ lot_lifetime_days_max: Final = 10 * 365
 admin_token_ttl_days_min: Final = 1
 admin_token_ttl_days_max: Final = 365
 admin_token_ttl_days_default: Final = 30
-admin_name_length_max: Final = 64
+# An admin acts as "admin:<name>", kept in 64-character columns (run_by, created_by, ...).
+admin_name_length_max: Final = 58
 
 # Sweeps work in bounded batches so one run never holds locks for long.
 sweep_batch_size_max: Final = 500

@@ -144,9 +144,16 @@ def _table(title: str, text_columns: tuple[str, ...], number_columns: tuple[str,
 
 
 async def cmd_export(args: argparse.Namespace, _: Settings) -> int:
+    from exchange.errors import DomainError
+    from exchange.settlement.errors import SettlementErrorCode
     from exchange.settlement.export import export_period
 
-    for path in await export_period(args.period, args.out, args.fmt):
+    try:
+        written = await export_period(args.period, args.out, args.fmt)
+    except OSError as error:
+        raise DomainError(SettlementErrorCode.EXPORT_FAILED,
+                          f"cannot write to {args.out}: {error.strerror}", "out") from None
+    for path in written:
         print(path)
     return 0
 
@@ -157,12 +164,14 @@ async def cmd_adjust(args: argparse.Namespace, settings: Settings) -> int:
     key = args.key or _request_key(args)
     adjustment = await add_adjustment(args.period, args.partner, args.amount, args.reason,
                                       operator_name(), key, settings.program_timezone)
-    console.print(f"{args.partner} {args.period}: adjustment {adjustment.amount} "
+    console.print(f"{args.partner} {args.period}: adjustment {adjustment.amount:f} "
                   f"({escape(adjustment.reason)}); run the period again to see it.",
                   soft_wrap=True)
     return 0
 
 
 def _request_key(args: argparse.Namespace) -> str:
-    request = f"{args.period}\n{args.partner}\n{args.amount}\n{args.reason.strip()}"
+    # The amount's value, not its spelling: "5" and "5.00" are one adjustment.
+    amount = args.amount.normalize()
+    request = f"{args.period}\n{args.partner}\n{amount:f}\n{args.reason.strip()}"
     return "cli-" + hashlib.sha256(request.encode()).hexdigest()[:32]

@@ -236,6 +236,10 @@ async def add_adjustment(
     if not 0 < len(reason.strip()) <= 200:
         raise DomainError(SettlementErrorCode.INVALID_ADJUSTMENT,
                               "say why, in 1 to 200 characters", "reason")
+    if not 0 < len(idempotency_key) <= limits.idempotency_key_length_max:
+        raise DomainError(SettlementErrorCode.INVALID_ADJUSTMENT,
+                          f"an idempotency key has 1 to {limits.idempotency_key_length_max} "
+                          "characters", "idempotencyKey")
     await _check_settleable(target)
     return await storage.insert_adjustment(target.label, partner_code, amount, reason.strip(),
                                            created_by, idempotency_key)

@@ -106,6 +106,14 @@ async def set_first_period(label: str, set_by: str) -> None:
             raise DomainError(SettlementErrorCode.PERIOD_CLOSED,
                               f"settlement began with {current} and {closed} is closed: the "
                               "first month can no longer change", "period")
+        # A month already run or adjusted before the new first month would never settle: its
+        # adjustments would be lost and its statements left behind as if open.
+        used = await fetch_value(conn, str, "SELECT period FROM settlement_periods "
+                                            "WHERE period < $1 ORDER BY period LIMIT 1", label)
+        if used is not None:
+            raise DomainError(SettlementErrorCode.EARLIER_PERIOD_OPEN,
+                              f"{used} was already run or adjusted: the first month can move "
+                              f"only to {used} or earlier", "period")
         await execute(conn, "DELETE FROM settlement_start WHERE id = 1")
         await execute(conn, "INSERT INTO settlement_start (id, first_period, set_by, set_at) "
                             "VALUES (1, $1, $2, $3)", label, set_by, now_us())

@@ -85,3 +85,28 @@ async def test_coded_errors_exit_2(db: str, tmp_path: Path) -> None:
     assert export.stderr.strip().startswith("error: PERIOD_NOT_RUN: ")
     assert run.stderr.strip() == "error: INVALID_PERIOD: a period is YYYY-MM"
     assert not (tmp_path / "out").exists()
+
+
+async def test_one_adjustment_however_its_amount_is_written_and_a_bad_export_path(
+    db: str, tmp_path: Path
+) -> None:
+    # given March in Berlin, the first month, run
+    env = await _march_in_berlin(db)
+    assert run_cli("settle", "begin", "--period", "2026-03", env=env).returncode == 0
+    # when the same fee is added as "-5" and as "-5.00", March is run, and exported into a
+    # path that is a file
+    for amount in ("-5", "-5.00"):
+        added = run_cli("settle", "adjust", "--period", "2026-03", "--partner", "grocer",
+                        "--amount", amount, "--reason", "fee", env=env)
+        assert added.returncode == 0, added.stderr
+    assert run_cli("settle", "run", "--period", "2026-03", env=env).returncode == 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    export = run_cli("settle", "export", "--period", "2026-03", "--format", "csv", "--out",
+                     str(blocker), env=env)
+    # then the fee counts once, and the export is a coded error, not a traceback
+    statements = await storage.read_statements("2026-03")
+    assert [line.amount for line in statements[0].lines if line.kind == "adjustment"] == [
+        D("-5")]
+    assert export.returncode == 2
+    assert export.stderr.startswith(f"error: EXPORT_FAILED: cannot write to {blocker}")

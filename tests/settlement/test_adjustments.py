@@ -65,21 +65,24 @@ async def test_the_same_adjustment_twice_counts_once(db: str) -> None:
 async def test_a_bad_adjustment_is_refused(db: str) -> None:
     # given a grocer
     await partner("grocer", (at(1, 1), "0.010", "0.008"))
-    # when adjustments without a reason, of zero, or for nobody are asked for
+    # when adjustments without a reason, of zero, for nobody, or under an over-long key are
+    # asked for
     cases = [
-        ("grocer", D("-1.00"), "  "),
-        ("grocer", D(0), "nothing"),
-        ("nobody", D("1.00"), "who?"),
+        ("grocer", D("-1.00"), "  ", "bad-0"),
+        ("grocer", D(0), "nothing", "bad-1"),
+        ("nobody", D("1.00"), "who?", "bad-2"),
+        ("grocer", D("1.00"), "long key", "k" * 129),
     ]
     codes = [
         (await settlement_failure(add_adjustment("2026-03", code, amount, reason, "admin:test",
-                                                 f"bad-{i}", UTC_ZONE))).code
-        for i, (code, amount, reason) in enumerate(cases)
+                                                 key, UTC_ZONE))).code
+        for code, amount, reason, key in cases
     ]
     # then each is refused with its code and nothing is recorded
     assert codes == [SettlementErrorCode.INVALID_ADJUSTMENT,
                      SettlementErrorCode.INVALID_ADJUSTMENT,
-                     SettlementErrorCode.PARTNER_NOT_FOUND]
+                     SettlementErrorCode.PARTNER_NOT_FOUND,
+                     SettlementErrorCode.INVALID_ADJUSTMENT]
     assert (await run_settlement("2026-03", "admin:test", UTC_ZONE)).statements == []
 
 

@@ -165,3 +165,18 @@ async def test_the_first_month_moves_only_until_a_period_closes(db: str) -> None
     assert await storage.first_period() == "2026-02"
     january = await settlement_failure(run_settlement("2026-01", ADMIN, UTC_ZONE))
     assert january.code == SettlementErrorCode.BEFORE_FIRST_PERIOD
+
+
+async def test_the_first_month_never_moves_past_a_month_already_run_or_adjusted(db: str) -> None:
+    # given March, the first month, with a credit to the grocer
+    await partner("grocer", (at(1, 1), "0.010", "0.008"))
+    await add_adjustment("2026-03", "grocer", D("10.00"), "credit", ADMIN, "credit", UTC_ZONE)
+    # when the first month is moved to April
+    error = await settlement_failure(begin("2026-04"))
+    # then it is refused (the credit would never be settled); moving back to February is fine
+    assert error.code == SettlementErrorCode.EARLIER_PERIOD_OPEN
+    assert error.message == ("2026-03 was already run or adjusted: the first month can move "
+                             "only to 2026-03 or earlier")
+    assert await storage.first_period() == "2026-03"
+    await begin("2026-02")
+    assert await storage.first_period() == "2026-02"

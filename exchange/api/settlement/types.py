@@ -118,7 +118,8 @@ class SettlementPeriodInput:
     period: str
 
 
-@user_error(SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED)
+@user_error(SettlementErrorCode.INVALID_PERIOD, SettlementErrorCode.PERIOD_CLOSED,
+            SettlementErrorCode.EARLIER_PERIOD_OPEN)
 class SettlementBeginError:
     """An expected failure of settlementBegin; nothing was changed."""
 
