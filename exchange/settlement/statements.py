@@ -77,7 +77,8 @@ def _line(kind: str, entry: PointsAtPrice, partner: PartnerInfo) -> Line:
     return Line(
         kind=kind, points=entry.points, price=entry.price,
         amount=value if kind == "burned" else -value, is_late=entry.is_late,
-        description=f"{entry.points} points {verb} {partner.code} at {entry.price}{late}",
+        description=f"{entry.points} points {verb} {partner.code} at {entry.price} "
+                    f"{partner.currency}{late}",
     )
 
 

@@ -44,7 +44,8 @@ async def test_a_purchase_recorded_after_its_month_closed_is_late_in_the_next(db
         ("issued", 500, D("0.012"), D("-6.00"), False),
         ("issued", 300, D("0.010"), D("-3.00"), True),
     ]
-    assert "late" in statement.lines[1].description
+    assert statement.lines[1].description == (
+        "300 points issued by grocer at 0.010 EUR (late items, dated in an earlier period)")
     assert statement.net == D("-9.00")
     # and March's stored statements are exactly what the close stored
     assert closed.is_closed
