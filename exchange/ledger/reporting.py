@@ -25,6 +25,7 @@ from typing import Any
 from tortoise import BaseDBAsyncClient
 
 from exchange.db import fetch, fetch_one, is_postgres
+from exchange.ledger.accounts import operator_account_id
 from exchange.ledger.kinds import (
     FUNDED_KINDS,
     MEMBER_KINDS,
@@ -491,7 +492,7 @@ async def breakage_by_month(
     expired from, refunded discounts by their discount, points taken back by their reversal."""
     assert ends_at == sorted(set(ends_at)) and ends_at and starts_at < ends_at[0], ends_at
     system = await _system_accounts(conn)
-    breakage_id = int(await _breakage_account_id(conn))
+    breakage_id = await operator_account_id(conn, AccountKind.OPERATOR_BREAKAGE)
     count, params = len(ends_at), (*ends_at, starts_at)
     window = f"t.created_at >= ${count + 1} AND t.created_at < ${count}"
     totals = await fetch(conn, _breakage_by_month_sql(breakage_id, count), *params)
@@ -504,9 +505,3 @@ async def breakage_by_month(
                                            *_priced(discounts, system.issued, 1),
                                            *_priced(returned, system.issued, -1)])
 
-
-async def _breakage_account_id(conn: BaseDBAsyncClient) -> int:
-    row = await fetch_one(conn, "SELECT id FROM accounts WHERE kind = $1",
-                          AccountKind.OPERATOR_BREAKAGE)
-    assert row is not None, "the operator's breakage account is created by the migrations"
-    return int(row["id"])

@@ -18,7 +18,7 @@ from exchange.offers import at_purchase
 from exchange.offers.at_purchase import HistoryLine, OfferCredit, PurchaseContext
 from exchange.offers.eligibility import EarnLine
 from exchange.operations import postings
-from exchange.operations.pricing import prices_at
+from exchange.operations.pricing import prices_at, purchase_issue_price
 from exchange.operations.unit import run_once
 from exchange.program import purchases as rules
 from exchange.program.purchases import Purchase, PurchaseQuote
@@ -68,10 +68,13 @@ async def record_purchase(
     # The payload is what the partner sent: a rate changed before a retry cannot turn the retry
     # into a different request.
     request = _earn_request(member, partner, purchase, quote)
-    recorded = await run_once(
-        "earn_purchase", purchase, _Recorded, lambda journal: _earn(journal, request, context),
-        caller=caller.label, idempotency_key=idempotency_key,
-    )
+
+    async def earn(journal: Journal) -> _Recorded:
+        price = await purchase_issue_price(journal.conn, partner, rate, purchase.occurred_at)
+        return await _earn(journal, request, context, price)
+
+    recorded = await run_once("earn_purchase", purchase, _Recorded, earn, caller=caller.label,
+                              idempotency_key=idempotency_key)
     return PurchaseOutcome(
         quote=replace(quote, points=recorded.points, available_at=recorded.available_at,
                       expires_at=recorded.expires_at,
@@ -82,10 +85,10 @@ async def record_purchase(
     )
 
 
-async def _earn(journal: Journal, request: PurchaseEarn, context: PurchaseContext) -> _Recorded:
+async def _earn(journal: Journal, request: PurchaseEarn, context: PurchaseContext,
+                issue_price: Decimal) -> _Recorded:
     accounts = await lock_settled_member(journal, request.member_id)
-    prices = await prices_at(journal.conn, request.partner_id, request.occurred_at)
-    earned = await earning.earn_purchase(journal, accounts, request, prices.issue_price)
+    earned = await earning.earn_purchase(journal, accounts, request, issue_price)
     member_id = request.member_id
     await at_purchase.record_history(journal.conn, member_id, earned.earning_id, context)
     credits = await at_purchase.award_offers(journal.conn, member_id, earned.earning_id, context,

@@ -4,11 +4,8 @@ what a partner's integration engineer does on day one."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,18 +14,13 @@ from pathlib import Path
 import pytest
 
 from partners import AuthenticationError, ExchangeClient, payload_or_raise, private_key_from_pem
+from tests.serving import free_port, wait_ready
 
 ENROLL = """mutation($input: MemberEnrollInput!) {
   memberEnroll(input: $input) { member { cardNumber } errors { code } } }"""
 RECORD = """mutation($input: PurchaseRecordInput!) {
   purchaseRecord(input: $input) { purchase { points pointsPending } errors { code } } }"""
 MEMBER = """query($card: String!) { member(cardNumber: $card) { balances { pending } } }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _exchange(env: dict[str, str], *args: str) -> str:
@@ -38,21 +30,9 @@ def _exchange(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} never became ready")
-
-
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], str, Path]]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "EXCHANGE_DATABASE_URL": f"sqlite://{tmp_path / 'live.db'}",
            "EXCHANGE_PUBLIC_URL": url, "EXCHANGE_LOG_LEVEL": "WARNING"}
@@ -66,7 +46,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], str, Path]]:
     server = subprocess.Popen([sys.executable, "-m", "exchange.cli", "serve", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_ready(f"{url}/readyz")
+        wait_ready(f"{url}/readyz")
         yield url, env, key_id, key_file
     finally:
         server.terminate()

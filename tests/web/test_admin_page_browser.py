@@ -10,11 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,7 @@ from exchange.operations import sweeps
 from exchange.registry.admin_tokens import create_token
 from exchange.settlement.periods import Period, label_of, period
 from exchange.settlement.service import close_settlement, run_settlement
+from tests.serving import free_port, wait_ready
 from tests.settlement.factories import at, begin, earn, partner, redeem
 
 ZONE = "UTC"
@@ -89,28 +87,10 @@ async def _seed(months: Months) -> None:
     await run_settlement(months.open.label, "admin:bob", ZONE)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} never became ready")
-
-
 @pytest.fixture
 def server(db: str, tmp_path: Path) -> Iterator[str]:
     """`exchange serve` on loopback, on the test's database."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "EXCHANGE_DATABASE_URL": db, "EXCHANGE_PUBLIC_URL": url,
            "EXCHANGE_LOG_LEVEL": "WARNING", "EXCHANGE_PROGRAM_TIMEZONE": ZONE}
@@ -119,7 +99,7 @@ def server(db: str, tmp_path: Path) -> Iterator[str]:
         [sys.executable, "-m", "exchange.cli", "serve", "--port", str(port)],
         env=env, stdout=log, stderr=log)
     try:
-        _wait_ready(f"{url}/readyz")
+        wait_ready(f"{url}/readyz")
         yield url
     finally:
         process.terminate()

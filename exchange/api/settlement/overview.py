@@ -4,7 +4,6 @@ points liability and breakage month by month (admins)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from enum import Enum
 
 import strawberry
 
@@ -17,18 +16,15 @@ from exchange.config import load_settings
 from exchange.errors import DomainError
 from exchange.settlement import liability, overview
 
-
-@strawberry.enum(description="Closed; open (run at least once, not closed); or never run.")
-class SettlementPeriodState(Enum):
-    OPEN = "open"
-    CLOSED = "closed"
-    NEVER_RUN = "never_run"
+SettlementPeriodState = strawberry.enum(
+    overview.PeriodState, name="SettlementPeriodState",
+    description="Closed; open (run at least once, not closed); or never run.")
 
 
 @strawberry.type(description="One settlement period and where it stands.")
 class SettlementPeriodStatus:
     period: str
-    status: SettlementPeriodState
+    status: overview.PeriodState
     last_run_at: ZonedDateTime | None = strawberry.field(description="When the last run ended.")
     last_run_by: str | None
     last_run_outcome: str | None = strawberry.field(description="succeeded or refused.")
@@ -59,7 +55,7 @@ class MonthPoints:
 def _status(found: overview.PeriodStatus) -> SettlementPeriodStatus:
     run = found.last_run
     return SettlementPeriodStatus(
-        period=found.period, status=SettlementPeriodState(found.state.value),
+        period=found.period, status=found.state,
         last_run_at=None if run is None else zoned_at(run.finished_at),
         last_run_by=None if run is None else run.run_by,
         last_run_outcome=None if run is None else run.outcome,
